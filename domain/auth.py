@@ -1,0 +1,126 @@
+"""Organisations, users and their bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import select
+
+from domain.db import Database
+from domain.errors import BadInput, Unauthenticated
+from domain.models import ApiToken, Organisation, Role, User, as_utc, utcnow
+
+TOKEN_PREFIX = "imp_"
+DEFAULT_ORGANISATION = "My organisation"
+DEFAULT_ADMIN = "admin@example.com"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a user of one organisation, with a role."""
+
+    user_id: uuid.UUID
+    organisation_id: uuid.UUID
+    email: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    organisation: str
+    email: str
+    role: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(db: Database, authorization: str | None) -> Principal:
+    """The principal for an `Authorization: Bearer <token>` value, or Unauthenticated."""
+    token = _bearer_token(authorization)
+    with db.read() as session:
+        row = session.exec(
+            select(ApiToken, User).join(User).where(ApiToken.token_hash == hash_token(token))
+        ).first()
+    if row is None:
+        raise Unauthenticated("This token is not valid; create one with `importer token create`.")
+    api_token, user = row
+    now = utcnow()
+    if api_token.revoked_at is not None or (
+        api_token.expires_at is not None and as_utc(api_token.expires_at) <= now
+    ):
+        raise Unauthenticated("This token is revoked or expired; create a new one with `importer token create`.")
+    return Principal(user.id, user.organisation_id, user.email, Role(user.role))
+
+
+def issue_token(
+    db: Database,
+    *,
+    organisation: str | None = None,
+    email: str | None = None,
+    role: str | None = None,
+    expires_in: timedelta | None = None,
+) -> IssuedToken:
+    """A new token for that user of that organisation, creating either if missing.
+
+    Without an organisation: the first one (created if there is none). Without an email:
+    that organisation's first admin.
+    """
+    if role is not None and role not in {r.value for r in Role}:
+        raise BadInput(f"Unknown role {role!r}; use admin, member or viewer.")
+    with db.write() as session:
+        org = _organisation(session, organisation)
+        user = _user(session, org, email, Role(role) if role else Role.ADMIN)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        session.add(
+            ApiToken(
+                user_id=user.id,
+                token_hash=hash_token(token),
+                prefix=token[:12],
+                expires_at=utcnow() + expires_in if expires_in else None,
+            )
+        )
+        return IssuedToken(token, org.name, user.email, user.role)
+
+
+def has_organisation(db: Database) -> bool:
+    with db.read() as session:
+        return session.exec(select(Organisation.id).limit(1)).first() is not None
+
+
+def _bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthenticated("Send your token as `Authorization: Bearer <token>`.")
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Send your token as `Authorization: Bearer <token>`.")
+    return token.strip()
+
+
+def _organisation(session, name: str | None) -> Organisation:  # noqa: ANN001
+    query = select(Organisation).order_by(Organisation.created_at)
+    if name:
+        query = query.where(Organisation.name == name)
+    org = session.exec(query).first()
+    if org is None:
+        org = Organisation(name=name or DEFAULT_ORGANISATION)
+        session.add(org)
+        session.flush()
+    return org
+
+
+def _user(session, org: Organisation, email: str | None, role: Role) -> User:  # noqa: ANN001
+    query = select(User).where(User.organisation_id == org.id).order_by(User.created_at)
+    query = query.where(User.email == email) if email else query.where(User.role == Role.ADMIN.value)
+    user = session.exec(query).first()
+    if user is None:
+        user = User(organisation_id=org.id, email=email or DEFAULT_ADMIN, role=role.value)
+        session.add(user)
+        session.flush()
+    return user

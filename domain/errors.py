@@ -1,0 +1,59 @@
+"""The domain's errors. Each says what went wrong and what to do next."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Root of every error a user can cause. `code` is machine-readable."""
+
+    code = "BAD_INPUT"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Unauthenticated(DomainError):
+    """No token, or a token that is unknown, revoked or expired."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(DomainError):
+    """The caller's role may not do this."""
+
+    code = "FORBIDDEN"
+
+
+class NotFound(DomainError):
+    """No such object in the caller's organisation."""
+
+    code = "NOT_FOUND"
+
+    def __init__(self, kind: str, object_id: object) -> None:
+        super().__init__(f"No {kind} with id {object_id} in your organisation.")
+        self.kind = kind
+        self.object_id = object_id
+
+
+class InvalidTransition(DomainError):
+    """The import's status does not allow the requested move."""
+
+    code = "INVALID_TRANSITION"
+
+    def __init__(self, message: str, *, from_status: str, to_status: str) -> None:
+        super().__init__(message)
+        self.from_status = from_status
+        self.to_status = to_status
+
+
+class BadFile(DomainError):
+    """The uploaded file cannot be read as a spreadsheet of this import's type."""
+
+    code = "BAD_FILE"
+
+
+class BadInput(DomainError):
+    """An argument is malformed or inconsistent."""
+
+    code = "BAD_INPUT"

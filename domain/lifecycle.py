@@ -1,0 +1,40 @@
+"""Status changes of an import record, each checked by the state machine."""
+
+from __future__ import annotations
+
+from domain.models import Import, utcnow
+from domain.status import ImportStatus, check_move
+
+
+def move(record: Import, target: ImportStatus) -> None:
+    check_move(ImportStatus(record.status), target)
+    record.status = target.value
+    record.updated_at = utcnow()
+
+
+def finish_validation(record: Import) -> None:
+    move(record, ImportStatus.VALIDATED)
+    record.validated_at = record.updated_at
+    record.progress = 100
+
+
+def fail_validation(record: Import, reason: str) -> None:
+    move(record, ImportStatus.ERRORED)
+    record.validated_at = record.updated_at
+    record.error_message = reason
+
+
+def finish_import(record: Import) -> None:
+    move(record, ImportStatus.IMPORTED)
+    record.imported_at = record.updated_at
+    record.progress = 100
+
+
+def finish_rollback(record: Import) -> None:
+    move(record, ImportStatus.ROLLED_BACK)
+    record.rolled_back_at = record.updated_at
+    record.progress = 100
+
+
+def percent(done: int, total: int) -> int:
+    return 100 if total <= 0 else min(100, done * 100 // total)

@@ -1,0 +1,349 @@
+"""Background work: validating a file, importing a chunk of rows, rolling a chunk back.
+
+Each step is idempotent: it re-reads state, does only what is still to do, and changes
+rows, records and counters in one transaction. Watchers are told after it commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, update
+from sqlmodel import Session, select
+
+from domain.db import Database
+from domain.lifecycle import fail_validation, finish_import, finish_rollback, finish_validation, percent
+from domain.mapping import column_indexes, missing_required
+from domain.models import Import, ImportRow, RowStatus, utcnow
+from domain.ports import ProgressPublisher, TaskQueue
+from domain.reading import FileFormat, FileProblem, RowReader
+from domain.settings import Settings
+from domain.status import WORKING, ImportStatus
+from domain.types import ImportTypeSpec, get_type
+from domain.validation import RowOutcome, RowValidator
+
+log = logging.getLogger(__name__)
+
+VALIDATION_BATCH = 2000
+
+
+class StaleWork(Exception):
+    """The import moved on (remapped, rolled back) while this step ran: drop its work."""
+
+
+class Processor:
+    """Runs the background steps. Workers call one method per message."""
+
+    def __init__(
+        self, db: Database, settings: Settings, *, queue: TaskQueue, publisher: ProgressPublisher
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.queue = queue
+        self.publisher = publisher
+
+    # validation
+
+    def validate(self, import_id: uuid.UUID) -> None:
+        """Validate every row of the file, resuming after the last stored row."""
+        with self.db.read() as session:
+            record = session.get(Import, import_id)
+        if record is None or record.status != ImportStatus.VALIDATING.value:
+            return
+        try:
+            self._validate_rows(record)
+        except StaleWork:
+            log.info("validation of %s stopped: the import changed", import_id)
+        finally:
+            self.publisher.publish(import_id)
+
+    def _validate_rows(self, record: Import) -> None:
+        spec = get_type(record.type)
+        missing = missing_required(record.mapping, spec)
+        if missing:
+            self._fail(record, f"No column is mapped to the required field(s) {', '.join(missing)}; "
+                               "choose a column for each with updateImportMapping.")
+            return
+        validator = RowValidator(spec, record.headers, column_indexes(record.mapping))
+        done_through = self._last_stored_row(record.id)
+        reader = RowReader(self.settings.data_dir / record.stored_path, _file_format(record))
+        batch: list[dict[str, Any]] = []
+        try:
+            for row_number, cells in reader.rows():
+                if row_number == 1 or row_number <= done_through:
+                    continue
+                batch.append(_row_values(record.id, row_number, cells, validator.validate(cells)))
+                if len(batch) >= VALIDATION_BATCH:
+                    self._store_rows(record, batch, progress=min(99, int(reader.fraction_done() * 100)))
+                    batch = []
+        except FileProblem as problem:
+            self._fail(record, f"The file cannot be read: {problem.message}.")
+            return
+        self._store_rows(record, batch, progress=99)
+        self._finish_validation(record, spec)
+
+    def _store_rows(self, record: Import, rows: list[dict[str, Any]], *, progress: int) -> None:
+        invalid = sum(1 for row in rows if row["status"] == RowStatus.INVALID.value)
+        with self.db.write() as session:
+            _claim_validation(session, record, total=len(rows), invalid=invalid, progress=progress)
+            if rows:
+                session.connection().execute(insert(ImportRow), rows)
+        self.publisher.publish(record.id)
+
+    def _finish_validation(self, record: Import, spec: ImportTypeSpec) -> None:
+        with self.db.write() as session:
+            duplicates = _mark_duplicates(session, record, spec)
+            _claim_validation(session, record, total=0, invalid=duplicates, progress=100)
+            current = session.get(Import, record.id)
+            finish_validation(current)
+            session.add(current)
+
+    def _fail(self, record: Import, reason: str) -> None:
+        with self.db.write() as session:
+            _claim_validation(session, record, total=0, invalid=0, progress=record.progress)
+            current = session.get(Import, record.id)
+            fail_validation(current, reason)
+            session.add(current)
+
+    def _last_stored_row(self, import_id: uuid.UUID) -> int:
+        with self.db.read() as session:
+            query = select(func.max(ImportRow.row_number)).where(ImportRow.import_id == import_id)
+            return session.exec(query).one() or 0
+
+    # import
+
+    def import_chunk(self, import_id: uuid.UUID, first_row: int, last_row: int) -> None:
+        """Write the records of the rows in [first_row, last_row] still waiting."""
+        try:
+            with self.db.write() as session:
+                record = session.get(Import, import_id)
+                if record is None or record.status != ImportStatus.IMPORTING.value:
+                    return
+                imported, failed = self._write_records(session, record, first_row, last_row)
+                _bump(session, record, ImportStatus.IMPORTING,
+                      imported_rows=Import.imported_rows + imported,
+                      failed_import_rows=Import.failed_import_rows + failed)
+                _after_import_chunk(session, record)
+        except StaleWork:
+            return
+        self.publisher.publish(import_id)
+
+    def _write_records(self, session: Session, record: Import, first_row: int, last_row: int) -> tuple[int, int]:
+        rows = session.exec(_rows_in(record.id, first_row, last_row, RowStatus.VALID)).all()
+        if not rows:
+            return 0, 0
+        spec = get_type(record.type)
+        validator = RowValidator(spec, record.headers, column_indexes(record.mapping))
+        outcomes = [(row.row_number, validator.validate(row.cells)) for row in rows]
+        keys = {spec.unique_key(o.values[spec.unique_field]) for _, o in outcomes if o.valid}
+        taken = _existing_keys(session, spec, record.organisation_id, keys)
+        now = utcnow()
+        records, failures = [], []
+        for row_number, outcome in outcomes:
+            failure = _import_failure(spec, record, outcome, taken)
+            if failure:
+                failures.append({"rid": row_number, "errors": [failure]})
+                continue
+            records.append({**spec.record(outcome.values), "organisation_id": record.organisation_id,
+                            "import_id": record.id, "import_row": row_number,
+                            "created_at": now, "updated_at": now})
+        if failures:
+            session.connection().execute(
+                update(ImportRow)
+                .where(ImportRow.import_id == record.id, ImportRow.row_number == _bind("rid"))
+                .values(status=RowStatus.FAILED.value, errors=_bind("errors")),
+                failures,
+            )
+        if records:
+            session.connection().execute(insert(spec.model), records)
+        session.connection().execute(
+            update(ImportRow)
+            .where(ImportRow.import_id == record.id, ImportRow.row_number.between(first_row, last_row),
+                   ImportRow.status == RowStatus.VALID.value)
+            .values(status=RowStatus.IMPORTED.value)
+        )
+        return len(records), len(failures)
+
+    # rollback
+
+    def rollback_chunk(self, import_id: uuid.UUID, first_row: int, last_row: int) -> None:
+        """Remove the records this import created from the rows in [first_row, last_row]."""
+        try:
+            with self.db.write() as session:
+                record = session.get(Import, import_id)
+                if record is None or record.status != ImportStatus.ROLLING_BACK.value:
+                    return
+                model = get_type(record.type).model
+                session.connection().execute(
+                    delete(model).where(model.import_id == import_id, model.import_row.between(first_row, last_row))
+                )
+                undone = session.connection().execute(
+                    update(ImportRow)
+                    .where(ImportRow.import_id == import_id, ImportRow.row_number.between(first_row, last_row),
+                           ImportRow.status == RowStatus.IMPORTED.value)
+                    .values(status=RowStatus.ROLLED_BACK.value)
+                ).rowcount
+                _bump(session, record, ImportStatus.ROLLING_BACK, rolled_back_rows=Import.rolled_back_rows + undone)
+                session.refresh(record)
+                if _has_rows(session, import_id, RowStatus.IMPORTED):
+                    record.progress = percent(record.rolled_back_rows, record.imported_rows)
+                else:
+                    finish_rollback(record)
+                session.add(record)
+        except StaleWork:
+            return
+        self.publisher.publish(import_id)
+
+    # recovery
+
+    def resume_unfinished(self) -> int:
+        """Enqueue again the work of every import left in a working state; return how many."""
+        with self.db.read() as session:
+            rows = session.exec(
+                select(Import.id, Import.status).where(Import.status.in_([s.value for s in WORKING]))
+            ).all()
+            last_rows = {
+                import_id: session.exec(
+                    select(func.max(ImportRow.row_number)).where(ImportRow.import_id == import_id)
+                ).one() or 0
+                for import_id, _ in rows
+            }
+        for import_id, status in rows:
+            self._resume(import_id, ImportStatus(status), last_rows[import_id])
+        return len(rows)
+
+    def _resume(self, import_id: uuid.UUID, status: ImportStatus, last_row: int) -> None:
+        if status is ImportStatus.VALIDATING:
+            self.queue.validate(import_id)
+            return
+        send = self.queue.import_chunk if status is ImportStatus.IMPORTING else self.queue.rollback_chunk
+        for first in range(2, last_row + 1, self.settings.chunk_size):
+            send(import_id, first, min(first + self.settings.chunk_size - 1, last_row))
+
+
+def _file_format(record: Import) -> FileFormat:
+    return FileFormat(encoding=record.encoding, delimiter=record.delimiter, skip_first_line=record.skip_first_line)
+
+
+def _row_values(import_id: uuid.UUID, row_number: int, cells: list[str], outcome: RowOutcome) -> dict[str, Any]:
+    return {
+        "import_id": import_id,
+        "row_number": row_number,
+        "status": (RowStatus.VALID if outcome.valid else RowStatus.INVALID).value,
+        "cells": cells,
+        "errors": outcome.errors or None,
+        "match_key": outcome.key,
+    }
+
+
+def _claim_validation(session: Session, record: Import, *, total: int, invalid: int, progress: int) -> None:
+    """Count rows for this validation run, or raise StaleWork if a remap replaced it."""
+    result = session.connection().execute(
+        update(Import)
+        .where(Import.id == record.id, Import.status == ImportStatus.VALIDATING.value,
+               Import.validation_run == record.validation_run)
+        .values(total_rows=Import.total_rows + total,
+                failed_validation_rows=Import.failed_validation_rows + invalid,
+                progress=progress, updated_at=utcnow())
+    )
+    if result.rowcount == 0:
+        raise StaleWork(record.id)
+
+
+def _mark_duplicates(session: Session, record: Import, spec: ImportTypeSpec) -> int:
+    """Mark the second and later valid rows sharing a unique key as invalid, naming the first."""
+    first = (
+        select(ImportRow.match_key, func.min(ImportRow.row_number).label("first_row"))
+        .where(ImportRow.import_id == record.id, ImportRow.status == RowStatus.VALID.value,
+               ImportRow.match_key.is_not(None))
+        .group_by(ImportRow.match_key)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    duplicates = session.connection().execute(
+        select(ImportRow.row_number, ImportRow.cells, first.c.first_row)
+        .join(first, ImportRow.match_key == first.c.match_key)
+        .where(ImportRow.import_id == record.id, ImportRow.status == RowStatus.VALID.value,
+               ImportRow.row_number > first.c.first_row)
+    ).all()
+    if not duplicates:
+        return 0
+    column = next(i for i, entry in enumerate(record.mapping) if entry["field"] == spec.unique_field)
+    label = spec.field(spec.unique_field).label.lower()
+    session.connection().execute(
+        update(ImportRow)
+        .where(ImportRow.import_id == record.id, ImportRow.row_number == _bind("rid"))
+        .values(status=RowStatus.INVALID.value, errors=_bind("errors")),
+        [
+            {"rid": row_number, "errors": [{
+                "column": record.headers[column], "field": spec.unique_field, "value": cells[column].strip(),
+                "message": f"The same {label} is already on row {first_row} of this file",
+            }]}
+            for row_number, cells, first_row in duplicates
+        ],
+    )
+    return len(duplicates)
+
+
+def _existing_keys(session: Session, spec: ImportTypeSpec, organisation_id: uuid.UUID, keys: set[str]) -> set[str]:
+    if not keys:
+        return set()
+    column = getattr(spec.model, spec.unique_column)
+    query = select(column).where(spec.model.organisation_id == organisation_id, column.in_(keys))
+    return set(session.exec(query).all())
+
+
+def _import_failure(spec: ImportTypeSpec, record: Import, outcome: RowOutcome, taken: set[str]) -> dict | None:
+    if not outcome.valid:
+        return {"column": None, "field": None, "value": None,
+                "message": "This row no longer passes validation: " + outcome.errors[0]["message"]}
+    value = outcome.values[spec.unique_field]
+    if spec.unique_key(value) not in taken:
+        return None
+    column = next((e["column"] for e in record.mapping if e["field"] == spec.unique_field), None)
+    label = spec.field(spec.unique_field).label.lower()
+    return {"column": column, "field": spec.unique_field, "value": value,
+            "message": f"A {spec.name.replace('_', ' ')} with {label} {value} already exists"}
+
+
+def _rows_in(import_id: uuid.UUID, first_row: int, last_row: int, status: RowStatus):  # noqa: ANN202
+    return (
+        select(ImportRow)
+        .where(ImportRow.import_id == import_id, ImportRow.row_number.between(first_row, last_row),
+               ImportRow.status == status.value)
+        .order_by(ImportRow.row_number)
+    )
+
+
+def _bump(session: Session, record: Import, status: ImportStatus, **values: Any) -> None:
+    """Move counters, only while the import is still in `status`, else StaleWork."""
+    result = session.connection().execute(
+        update(Import).where(Import.id == record.id, Import.status == status.value)
+        .values(updated_at=utcnow(), **values)
+    )
+    if result.rowcount == 0:
+        raise StaleWork(record.id)
+
+
+def _after_import_chunk(session: Session, record: Import) -> None:
+    session.refresh(record)
+    if _has_rows(session, record.id, RowStatus.VALID):
+        record.progress = percent(record.imported_rows + record.failed_import_rows,
+                                  record.total_rows - record.failed_validation_rows)
+    else:
+        finish_import(record)
+    session.add(record)
+
+
+def _has_rows(session: Session, import_id: uuid.UUID, status: RowStatus) -> bool:
+    query = select(ImportRow.id).where(ImportRow.import_id == import_id, ImportRow.status == status.value).limit(1)
+    return session.exec(query).first() is not None
+
+
+def _bind(name: str):  # noqa: ANN202
+    from sqlalchemy import bindparam
+
+    return bindparam(name)

@@ -1,0 +1,288 @@
+"""Reading an uploaded CSV file as a stream of records, never holding the whole file.
+
+`detect_format` works out how to read a file (encoding, delimiter, Excel `sep=` line),
+`read_header` reads its column names, and `RowReader` / `open_rows` yield its records with
+the row numbers a spreadsheet shows. Standard library only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+BLOCK = 1024 * 1024  # bytes read at a time when checking the whole file
+HEAD = 8 * 1024  # bytes looked at for binary content
+SAMPLE_LINES = 200  # lines looked at to choose the delimiter
+CANDIDATES = (",", ";", "\t", "|")
+BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+MAGIC = (  # (how the file starts, what to tell the person)
+    ((b"PK\x03\x04", b"PK\x05\x06"), "this is a ZIP or XLSX file, not CSV; save it as CSV"),
+    ((b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",), "this is an old Excel (.xls) or other Office file, not CSV; save it as CSV"),
+    ((b"%PDF",), "this looks like a binary file (PDF document), not CSV"),
+    ((b"\x89PNG\r\n\x1a\n",), "this looks like a binary file (PNG image), not CSV"),
+    ((b"GIF87a", b"GIF89a"), "this looks like a binary file (GIF image), not CSV"),
+    ((b"\xff\xd8\xff",), "this looks like a binary file (JPEG image), not CSV"),
+)
+NOT_IN_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+SEP_LINE = re.compile(r'"?sep=([^\r\n"])"?[,;\t|]*\s*', re.IGNORECASE)
+NOT_BLANK = re.compile(r'[^\s,;\t|"]')
+
+
+class FileProblem(Exception):
+    """The file cannot be read. `message` is a sentence a person understands (no final period)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """How to read a file: Python codec name, cell delimiter, and whether to skip Excel's `sep=` line."""
+
+    encoding: str
+    delimiter: str
+    skip_first_line: bool = False
+
+
+# format detection
+
+
+def detect_format(path: Path) -> FileFormat:
+    """Work out the encoding and delimiter of a CSV file, or raise FileProblem.
+
+    Refuses empty files (no bytes, or only whitespace and a BOM) and binary files (known
+    magic numbers such as ZIP/XLSX, PDF, images, old .xls; or NUL bytes in the first 8 KiB).
+    """
+    with open(path, "rb") as file:
+        head = file.read(HEAD)
+    if not head:
+        raise FileProblem("the file is empty")
+    encoding = _detect_encoding(path, head)
+    if encoding != "utf-16":
+        _refuse_binary(head)
+    _refuse_blank(path, encoding)
+    return _detect_delimiter(path, encoding)
+
+
+def _detect_encoding(path: Path, head: bytes) -> str:
+    """BOM first; else UTF-8 if the whole file decodes as UTF-8; else cp1252 (latin-1 if cp1252 cannot)."""
+    for bom, name in BOMS:
+        if head.startswith(bom):
+            return name
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    is_utf8, has_undefined = True, False
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(BLOCK), b""):
+            if is_utf8:
+                is_utf8 = _decodes(decoder, block, final=False)
+            has_undefined = has_undefined or NOT_IN_CP1252.search(block) is not None
+            if not is_utf8 and has_undefined:
+                return "latin-1"
+    if is_utf8 and _decodes(decoder, b"", final=True):
+        return "utf-8"
+    return "latin-1" if has_undefined else "cp1252"
+
+
+def _decodes(decoder: codecs.IncrementalDecoder, block: bytes, *, final: bool) -> bool:
+    """Whether the decoder accepts the block (it remembers a sequence cut between blocks)."""
+    try:
+        decoder.decode(block, final)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _refuse_binary(head: bytes) -> None:
+    for starts, message in MAGIC:
+        if head.startswith(starts):
+            raise FileProblem(message)
+    if b"\x00" in head:
+        raise FileProblem("this looks like a binary file, not CSV text")
+
+
+def _refuse_blank(path: Path, encoding: str) -> None:
+    """Raise 'the file is empty' when the text holds nothing but whitespace."""
+    with open(path, encoding=encoding, errors="replace", newline="") as text:
+        for chunk in iter(lambda: text.read(64 * 1024), ""):
+            if chunk.strip():
+                return
+    raise FileProblem("the file is empty")
+
+
+def _detect_delimiter(path: Path, encoding: str) -> FileFormat:
+    """An Excel `sep=X` first line wins; else the candidate seen most in the header, outside quotes."""
+    with open(path, encoding=encoding, errors="replace", newline="") as text:
+        first = text.readline()
+        sep = SEP_LINE.fullmatch(first)
+        if sep:
+            return FileFormat(encoding, sep.group(1), skip_first_line=True)
+        lines = [first, *islice(text, SAMPLE_LINES - 1)]
+    records = list(islice(_sample_records(lines), 6))
+    return FileFormat(encoding, _choose_delimiter(records), skip_first_line=False)
+
+
+def _sample_records(lines: Iterable[str]) -> Iterator[Counter[str]]:
+    """Yield, for each non-blank logical record, how often each candidate appears outside quotes."""
+    counts: Counter[str] = Counter()
+    in_quotes, record = False, ""
+    for line in lines:
+        for char in line:
+            if char == '"':
+                in_quotes = not in_quotes
+            elif not in_quotes and char in CANDIDATES:
+                counts[char] += 1
+        record += line
+        if not in_quotes:
+            if NOT_BLANK.search(record):
+                yield counts
+            counts, record = Counter(), ""
+
+
+def _choose_delimiter(records: list[Counter[str]]) -> str:
+    """Most frequent in the header; ties go to the one whose count the next records repeat most."""
+    if not records or not any(records[0].values()):
+        return ","
+    header, rest = records[0], records[1:]
+    best = max(header[c] for c in CANDIDATES)
+    tied = [c for c in CANDIDATES if header[c] == best]
+    return max(tied, key=lambda c: (sum(r[c] == best for r in rest), -CANDIDATES.index(c)))
+
+
+# reading rows
+
+
+class _NulByte(Exception):
+    """A NUL character in the text (found while feeding lines to the csv reader)."""
+
+
+class _Lines:
+    """The lines of a text file for csv.reader; notes when the file ran out and refuses NULs."""
+
+    def __init__(self, text: Iterable[str], *, skip_first: bool) -> None:
+        self.text = text
+        self.skip_first = skip_first
+        self.exhausted = False
+
+    def __iter__(self) -> Iterator[str]:
+        for line in islice(self.text, 1 if self.skip_first else 0, None):
+            if "\x00" in line:
+                raise _NulByte
+            yield line
+        self.exhausted = True
+
+
+class RowReader:
+    """Reads a file's records one at a time and says how far through the file it is.
+
+        reader = RowReader(path, fmt)
+        for row_number, cells in reader.rows():
+            ...  reader.fraction_done()  # 0.0 .. 1.0
+
+    `fraction_done()` is the share of the file's bytes consumed so far. It runs ahead of the
+    rows by at most one read buffer (about 8 KiB) and is 1.0 once `rows()` has finished.
+    """
+
+    def __init__(self, path: Path, fmt: FileFormat) -> None:
+        self.path = Path(path)
+        self.fmt = fmt
+        self._buffer = None  # the binary file under the text, while rows() runs
+        self._size: int | None = None  # None until rows() starts
+        self._done = 0
+
+    def fraction_done(self) -> float:
+        if self._size is None:
+            return 0.0
+        if self._buffer is not None and not self._buffer.closed:
+            self._done = self._buffer.tell()
+        return min(1.0, self._done / self._size) if self._size else 1.0
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """Yield (row_number, cells) for every non-blank record, the header included, as row 1.
+
+        Row numbers are those a spreadsheet shows: one per record (a line break inside quotes
+        does not add one), blank records are skipped but counted. Blank lines before the header
+        and Excel's `sep=` line are not counted, so the header is always row 1. Cells are
+        yielded as read (not trimmed; short and long rows as they are). The file is closed
+        when the generator finishes or is closed. Raises FileProblem naming the row.
+        """
+        with open(self.path, encoding=self.fmt.encoding, newline="") as text:
+            self._buffer = text.buffer
+            self._size = self.path.stat().st_size
+            lines = _Lines(text, skip_first=self.fmt.skip_first_line)
+            reader = csv.reader(iter(lines), delimiter=self.fmt.delimiter)
+            yield from _numbered_records(reader, lines, self.fmt)
+            self._done = self._size
+
+
+def _numbered_records(reader: Iterator[list[str]], lines: _Lines, fmt: FileFormat) -> Iterator[tuple[int, list[str]]]:
+    """Number the csv reader's records, skip blank ones, and turn reading errors into FileProblem."""
+    row_number, started = 0, False
+    try:
+        for cells in reader:
+            if lines.exhausted:  # the reader had to reach the end of the file to end this record
+                raise FileProblem(f"row {row_number + 1}: a quoted value is never closed (a \" is missing)")
+            blank = not any(cell.strip() for cell in cells)
+            if blank and not started:
+                continue
+            started = True
+            row_number += 1
+            if not blank:
+                yield row_number, cells
+    except csv.Error as error:
+        raise FileProblem(f"row {row_number + 1}: {_explain(error)}") from None
+    except _NulByte:
+        raise FileProblem(f"row {row_number + 1}: the text contains a NUL character; "
+                          "this looks like a binary file, not CSV text") from None
+    except UnicodeDecodeError:
+        raise FileProblem(f"row {row_number + 1}: the text is not valid {fmt.encoding}") from None
+
+
+def _explain(error: csv.Error) -> str:
+    """The csv module's message, in words for a person."""
+    text = str(error)
+    if "field larger than field limit" in text:
+        return (f"a value is longer than {csv.field_size_limit()} characters "
+                "(often a quoted value that is never closed)")
+    return f"the CSV cannot be read ({text})"
+
+
+def open_rows(path: Path, fmt: FileFormat) -> Iterator[tuple[int, list[str]]]:
+    """Yield (row_number, cells) for every non-blank record; see RowReader.rows."""
+    return RowReader(path, fmt).rows()
+
+
+def read_header(path: Path, fmt: FileFormat) -> tuple[list[str], bool]:
+    """Return (column names, whether a data record follows the header).
+
+    Names are trimmed, blank ones become 'Column N' (1-based); repeated names (ignoring case)
+    raise FileProblem naming them, as does a file with no header at all.
+    """
+    rows = open_rows(path, fmt)
+    try:
+        first = next(rows, None)
+        if first is None:
+            raise FileProblem("the file is empty")
+        has_data_row = next(rows, None) is not None
+    finally:
+        rows.close()
+    return _clean_header(first[1]), has_data_row
+
+
+def _clean_header(cells: list[str]) -> list[str]:
+    names = [cell.strip().lstrip("\ufeff").strip() or f"Column {i}" for i, cell in enumerate(cells, 1)]
+    first_spelling: dict[str, str] = {}
+    for name in names:
+        first_spelling.setdefault(name.casefold(), name)
+    counts = Counter(name.casefold() for name in names)
+    repeated = [first_spelling[key] for key, count in counts.items() if count > 1]
+    if repeated:
+        raise FileProblem(f"the header repeats the column names: {', '.join(repeated)}; "
+                          "rename them so each column has its own name")
+    return names

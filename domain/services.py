@@ -1,0 +1,194 @@
+"""The use cases a person starts: upload, remap, start, roll back. The only place, with
+`processing`, that opens write transactions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+
+from domain.auth import Principal
+from domain.db import Database
+from domain.errors import BadFile, BadInput, Forbidden, NotFound
+from domain.lifecycle import finish_import, finish_rollback, move
+from domain.mapping import checked_mapping, missing_required, propose_mapping
+from domain.models import Import, ImportMode, ImportRow, Role
+from domain.ports import ProgressPublisher, TaskQueue
+from domain.reading import FileProblem, detect_format, read_header
+from domain.settings import Settings
+from domain.status import ImportStatus
+from domain.storage import save_upload, upload_path
+from domain.types import get_type
+
+MappingEntries = Sequence[tuple[str, str | None]]
+
+
+@dataclass
+class Upload:
+    filename: str
+    stream: BinaryIO
+
+
+class ImportService:
+    """Everything a user can do to an import. Each method checks the caller's organisation."""
+
+    def __init__(
+        self, db: Database, settings: Settings, *, queue: TaskQueue, publisher: ProgressPublisher
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.queue = queue
+        self.publisher = publisher
+
+    def create_import(
+        self,
+        principal: Principal,
+        *,
+        type_name: str,
+        mode: ImportMode,
+        upload: Upload,
+        mapping: MappingEntries | None = None,
+    ) -> Import:
+        """Store the file, read its header, map it, and enqueue its validation.
+
+        Raises BadFile when the file cannot be read (nothing is kept), BadInput for a bad
+        type or mapping.
+        """
+        _require_role(principal, Role.MEMBER)
+        spec = get_type(type_name)
+        import_id = uuid.uuid4()
+        path = upload_path(self.settings.uploads_dir, import_id)
+        save_upload(upload.stream, path, max_bytes=self.settings.max_upload_bytes)
+        try:
+            fmt, headers = _read_file_header(path)
+            entries = checked_mapping(mapping, headers, spec) if mapping is not None else propose_mapping(headers, spec)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        record = Import(
+            id=import_id,
+            organisation_id=principal.organisation_id,
+            created_by_id=principal.user_id,
+            type=spec.name,
+            mode=mode.value,
+            status=ImportStatus.VALIDATING.value,
+            filename=_clean_filename(upload.filename),
+            stored_path=str(path.relative_to(self.settings.data_dir)),
+            encoding=fmt.encoding,
+            delimiter=fmt.delimiter,
+            skip_first_line=fmt.skip_first_line,
+            headers=headers,
+            mapping=entries,
+        )
+        with self.db.write() as session:
+            session.add(record)
+        self.queue.validate(import_id)
+        return record
+
+    def update_mapping(self, principal: Principal, import_id: uuid.UUID, mapping: MappingEntries) -> Import:
+        """Replace the mapping and validate every row again."""
+        _require_role(principal, Role.MEMBER)
+        with self.db.write() as session:
+            record = _owned(session, principal, import_id, lock=True)
+            spec = get_type(record.type)
+            entries = checked_mapping(mapping, record.headers, spec)
+            move(record, ImportStatus.VALIDATING)
+            session.connection().execute(delete(ImportRow).where(ImportRow.import_id == import_id))
+            record.mapping = entries
+            record.validation_run += 1
+            record.total_rows = record.failed_validation_rows = record.progress = 0
+            record.error_message = None
+            record.validated_at = None
+            session.add(record)
+        self.queue.validate(import_id)
+        self.publisher.publish(import_id)
+        return record
+
+    def start_import(self, principal: Principal, import_id: uuid.UUID) -> Import:
+        """Move a validated import to importing and enqueue its valid rows in chunks."""
+        _require_role(principal, Role.MEMBER)
+        with self.db.write() as session:
+            record = _owned(session, principal, import_id, lock=True)
+            if record.mode == ImportMode.VALIDATE.value:
+                raise BadInput("This import's mode is VALIDATE: it only validates. Upload the file again with mode STORE to import it.")
+            missing = missing_required(record.mapping, get_type(record.type))
+            if missing:
+                raise BadInput(f"Map a column to {', '.join(missing)} with updateImportMapping before starting.")
+            move(record, ImportStatus.IMPORTING)
+            record.progress = 0
+            last_row = _last_row_number(session, import_id)
+            if record.total_rows == record.failed_validation_rows:
+                finish_import(record)
+            session.add(record)
+        self._enqueue_chunks(import_id, last_row, self.queue.import_chunk)
+        self.publisher.publish(import_id)
+        return record
+
+    def rollback_import(self, principal: Principal, import_id: uuid.UUID) -> Import:
+        """Undo an import (finished, or under way): remove every record it created."""
+        _require_role(principal, Role.MEMBER)
+        with self.db.write() as session:
+            record = _owned(session, principal, import_id, lock=True)
+            move(record, ImportStatus.ROLLING_BACK)
+            record.progress = 0
+            last_row = _last_row_number(session, import_id)
+            if not _has_rows(session, import_id, "imported"):
+                finish_rollback(record)
+            session.add(record)
+        self._enqueue_chunks(import_id, last_row, self.queue.rollback_chunk)
+        self.publisher.publish(import_id)
+        return record
+
+    def _enqueue_chunks(self, import_id: uuid.UUID, last_row: int, send) -> None:  # noqa: ANN001
+        size = self.settings.chunk_size
+        for first in range(2, last_row + 1, size):
+            send(import_id, first, min(first + size - 1, last_row))
+
+
+def owned_import(session: Session, principal: Principal, import_id: uuid.UUID) -> Import:
+    """The import if it belongs to the caller's organisation, else NotFound."""
+    return _owned(session, principal, import_id, lock=False)
+
+
+def _owned(session: Session, principal: Principal, import_id: uuid.UUID, *, lock: bool) -> Import:
+    query = select(Import).where(Import.id == import_id, Import.organisation_id == principal.organisation_id)
+    record = session.exec(query.with_for_update() if lock else query).first()
+    if record is None:
+        raise NotFound("import", import_id)
+    return record
+
+
+def _require_role(principal: Principal, needed: Role) -> None:
+    order = [Role.VIEWER, Role.MEMBER, Role.ADMIN]
+    if order.index(principal.role) < order.index(needed):
+        raise Forbidden(f"Your role ({principal.role.value}) may not do this; ask an admin for a {needed.value} token.")
+
+
+def _last_row_number(session: Session, import_id: uuid.UUID) -> int:
+    value = session.exec(select(func.max(ImportRow.row_number)).where(ImportRow.import_id == import_id)).one()
+    return value or 0
+
+
+def _has_rows(session: Session, import_id: uuid.UUID, status: str) -> bool:
+    query = select(ImportRow.id).where(ImportRow.import_id == import_id, ImportRow.status == status).limit(1)
+    return session.exec(query).first() is not None
+
+
+def _read_file_header(path):  # noqa: ANN001, ANN202
+    try:
+        fmt = detect_format(path)
+        headers, has_data = read_header(path, fmt)
+    except FileProblem as problem:
+        raise BadFile(f"The file cannot be read: {problem.message}.") from None
+    if not has_data:
+        raise BadFile("The file has a header row but no data rows; add at least one row below the header.")
+    return fmt, headers
+
+
+def _clean_filename(name: str | None) -> str:
+    name = (name or "upload.csv").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in name if ch.isprintable())[:200] or "upload.csv"

@@ -1,0 +1,54 @@
+"""Settings, read once from the environment and passed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator can set. Each field has an environment variable."""
+
+    data_dir: Path = Path("importer-data")
+    database_url: str | None = None
+    broker_url: str | None = None
+    queue_prefix: str = "importer"
+    max_upload_bytes: int = 100 * 1024 * 1024
+    chunk_size: int = 500
+    worker_threads: int = 2
+    public_url: str = ""
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            data_dir=Path(env.get("IMPORTER_DATA_DIR", str(defaults.data_dir))),
+            database_url=env.get("DATABASE_URL") or None,
+            broker_url=env.get("BROKER_URL") or None,
+            queue_prefix=env.get("IMPORTER_QUEUE_PREFIX", defaults.queue_prefix),
+            max_upload_bytes=int(env.get("IMPORTER_MAX_UPLOAD_BYTES", defaults.max_upload_bytes)),
+            chunk_size=int(env.get("IMPORTER_CHUNK_SIZE", defaults.chunk_size)),
+            worker_threads=int(env.get("IMPORTER_WORKER_THREADS", defaults.worker_threads)),
+        )
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The SQLAlchemy URL: DATABASE_URL, or the SQLite file in the data directory."""
+        if not self.database_url:
+            return f"sqlite:///{(self.data_dir / 'importer.sqlite3').resolve()}"
+        url = self.database_url
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://"):]
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"

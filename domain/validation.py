@@ -1,0 +1,103 @@
+"""Row validation: the cells of one row in, an outcome out (values, or field errors)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
+from pydantic_core import PydanticCustomError
+
+from domain.fields import PARSERS
+from domain.types.base import FieldKind, FieldSpec, ImportTypeSpec
+
+
+@dataclass
+class RowOutcome:
+    """`values` when the row is valid, else `errors` (one dict per problem)."""
+
+    values: dict[str, Any] | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    key: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def _field_validator(spec: FieldSpec) -> Callable[[Any], Any]:
+    parse = PARSERS[spec.kind]
+
+    def validate(raw: Any) -> Any:
+        text = "" if raw is None else str(raw)
+        if not text:
+            if spec.required:
+                raise PydanticCustomError("required", f"{spec.label} is required")
+            return False if spec.kind is FieldKind.BOOLEAN else None
+        if len(text) > spec.max_length:
+            raise PydanticCustomError(
+                "too_long", f"{spec.label} is {len(text)} characters long; the most is {spec.max_length}"
+            )
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise PydanticCustomError("invalid", str(error)) from None
+
+    return validate
+
+
+def row_model(spec: ImportTypeSpec) -> type[BaseModel]:
+    """A pydantic model of the type's row schema: each field takes a trimmed cell."""
+    fields: dict[str, Any] = {
+        item.name: (Annotated[Any, BeforeValidator(_field_validator(item))], None) for item in spec.fields
+    }
+    return create_model(
+        f"{spec.name.title()}Row", __config__=ConfigDict(extra="ignore"), **fields
+    )
+
+
+class RowValidator:
+    """Validates rows of one file against one type, through one mapping.
+
+    `mapping` maps a column index to a field name (unmapped columns are ignored).
+    """
+
+    def __init__(self, spec: ImportTypeSpec, headers: Sequence[str], mapping: dict[int, str]) -> None:
+        self.spec = spec
+        self.headers = list(headers)
+        self.mapping = dict(mapping)
+        self.columns = {name: index for index, name in self.mapping.items()}
+        self.model = row_model(spec)
+
+    def validate(self, cells: Sequence[str]) -> RowOutcome:
+        if len(cells) != len(self.headers):
+            return RowOutcome(errors=[self._shape_error(cells)])
+        data = {name: cells[index].strip() for index, name in self.mapping.items()}
+        for name in self.spec.field_names:
+            data.setdefault(name, "")
+        try:
+            values = self.model.model_validate(data).model_dump()
+        except ValidationError as error:
+            return RowOutcome(errors=[self._field_error(item, data) for item in error.errors()])
+        unique = values.get(self.spec.unique_field)
+        key = self.spec.unique_key(unique) if unique is not None else None
+        return RowOutcome(values=values, key=key)
+
+    def _shape_error(self, cells: Sequence[str]) -> dict[str, Any]:
+        return {
+            "column": None,
+            "field": None,
+            "value": None,
+            "message": f"This row has {len(cells)} cells but the header has {len(self.headers)} columns",
+        }
+
+    def _field_error(self, item: Any, data: dict[str, str]) -> dict[str, Any]:
+        name = str(item["loc"][0])
+        index = self.columns.get(name)
+        return {
+            "column": self.headers[index] if index is not None else None,
+            "field": name,
+            "value": data.get(name) or None,
+            "message": item["msg"],
+        }

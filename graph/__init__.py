@@ -1,0 +1,1 @@
+"""The GraphQL face: schema, resolvers, the Starlette app and the command line."""

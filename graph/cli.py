@@ -1,0 +1,167 @@
+"""The `importer` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from domain.auth import has_organisation, issue_token
+from domain.db import Database
+from domain.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    return args.handler(args) or 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="importer",
+        description="A GraphQL service that validates spreadsheets, imports them in the background "
+        "with live progress, and rolls them back. Settings come from the environment "
+        "(IMPORTER_DATA_DIR, DATABASE_URL, BROKER_URL) or the flags below.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the GraphQL server (with an embedded worker when no BROKER_URL)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    _data_dir_option(serve)
+    serve.add_argument("--no-worker", action="store_true",
+                       help="do not run background work in this process (workers run elsewhere)")
+    serve.set_defaults(handler=_serve)
+
+    worker = commands.add_parser(
+        "worker", help="run Dramatiq worker processes over BROKER_URL (production)",
+        description="Runs Dramatiq's worker on the project's actors. Needs BROKER_URL (redis:// or "
+        "amqp://) and DATABASE_URL. Extra arguments go to dramatiq, e.g. --processes 2 --threads 4.",
+    )
+    worker.add_argument("--processes", type=int, default=1, help="worker processes (default: 1)")
+    worker.add_argument("--threads", type=int, default=4, help="threads per process (default: 4)")
+    worker.set_defaults(handler=_worker)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations (Alembic)")
+    _data_dir_option(migrate)
+    migrate.set_defaults(handler=_migrate)
+
+    token = commands.add_parser("token", help="manage API tokens")
+    token_commands = token.add_subparsers(title="token commands", metavar="COMMAND")
+    create = token_commands.add_parser(
+        "create", help="create a token; prints it alone on the last line",
+        description="Creates a token for that user of that organisation, creating either if missing "
+        "(default: the first organisation's first admin). The token is shown only now.",
+    )
+    create.add_argument("--organisation", help="organisation name (default: the first one)")
+    create.add_argument("--email", help="user's email (default: the organisation's first admin)")
+    create.add_argument("--role", choices=["admin", "member", "viewer"], help="role of a new user (default: admin)")
+    create.add_argument("--expires-in-days", type=int, help="the token stops working after this many days")
+    _data_dir_option(create)
+    create.set_defaults(handler=_token_create)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL); schema.graphql is its output")
+    export.set_defaults(handler=_export_schema)
+    return parser
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path,
+                        help="where the SQLite file, uploads and reports live (env IMPORTER_DATA_DIR, default ./importer-data)")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "data_dir", None):
+        settings = settings.with_changes(data_dir=args.data_dir)
+    return settings
+
+
+def _database(settings: Settings) -> Database:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.effective_database_url)
+    if db.is_sqlite:
+        db.migrate()
+    return db
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from graph.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings(args)
+    db = _database(settings)
+    if not has_organisation(db):
+        issued = issue_token(db)
+        _print_welcome(issued.token, issued.organisation, issued.email, args.host, args.port)
+    db.dispose()
+    app = create_app(settings, run_worker=not args.no_worker)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _print_welcome(token: str, organisation: str, email: str, host: str, port: int) -> None:
+    base = f"http://{host}:{port}"
+    print(
+        f"\nFirst start: created organisation {organisation!r} with admin {email} and this API token\n"
+        f"(it is shown only once; `importer token create` makes more):\n\n    {token}\n\n"
+        f"GraphiQL: {base}/graphql  (add the header under 'Headers':\n"
+        f'    {{"Authorization": "Bearer {token}"}})\n'
+        f"HTTP clients send:  Authorization: Bearer {token}\n",
+        flush=True,
+    )
+
+
+def _worker(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if not settings.broker_url:
+        print("importer worker needs BROKER_URL (redis://... or amqp://...); without it, "
+              "`importer serve` runs the work in its own process.", file=sys.stderr)
+        return 2
+    queue = f"{settings.queue_prefix}-imports"
+    command = [sys.executable, "-m", "dramatiq", "workers.entry", "--processes", str(args.processes),
+               "--threads", str(args.threads), "--queues", queue]
+    os.execv(sys.executable, command)
+    return 0  # pragma: no cover
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.effective_database_url)
+    db.migrate()
+    db.dispose()
+    print("database is up to date")
+    return 0
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    db = _database(settings)
+    expires = timedelta(days=args.expires_in_days) if args.expires_in_days else None
+    issued = issue_token(db, organisation=args.organisation, email=args.email, role=args.role, expires_in=expires)
+    db.dispose()
+    print(f"token for {issued.email} ({issued.role}) of {issued.organisation!r}:")
+    print(issued.token)
+    return 0
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from graph.schema import export_sdl
+
+    sys.stdout.write(export_sdl())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Errors on the way out: domain errors get their code, unexpected ones are masked."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from graphql import GraphQLError
+from graphql.error import GraphQLSyntaxError
+from strawberry.extensions import MaskErrors
+
+from domain.errors import DomainError, InvalidTransition
+
+log = logging.getLogger("importer.errors")
+
+
+def _code_for_plain_error(error: GraphQLError) -> str:
+    if isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if error.message.startswith("Variable '$"):
+        return "BAD_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+def _with_code(error: GraphQLError, code: str, **extra: object) -> GraphQLError:
+    return GraphQLError(
+        message=error.message, nodes=error.nodes, source=error.source, positions=error.positions,
+        path=error.path, original_error=error.original_error,
+        extensions={**(error.extensions or {}), "code": code, **extra},
+    )
+
+
+class ErrorCodes(MaskErrors):
+    """Give every error an `extensions.code`; replace unexpected ones with an error id.
+
+    The full exception is logged with that id, so a report from a client can be traced.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=self._is_unexpected)
+
+    @staticmethod
+    def _is_unexpected(error: GraphQLError) -> bool:
+        original = error.original_error
+        return original is not None and not isinstance(original, (DomainError, GraphQLError))
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        error_id = uuid.uuid4().hex[:12]
+        log.error("unexpected error %s at %s", error_id, error.path, exc_info=error.original_error)
+        return GraphQLError(
+            message=f"Something went wrong on our side; quote error id {error_id} if you report it.",
+            nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+        )
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._coded(error) for error in super()._process_errors(errors)]
+
+    def _coded(self, error: GraphQLError) -> GraphQLError:
+        if error.extensions and "code" in error.extensions:
+            return error
+        original = error.original_error
+        if isinstance(original, InvalidTransition):
+            return _with_code(error, original.code, fromStatus=original.from_status.upper(),
+                              toStatus=original.to_status.upper())
+        if isinstance(original, DomainError):
+            return _with_code(error, original.code)
+        return _with_code(error, _code_for_plain_error(error))

@@ -1,0 +1,169 @@
+"""GraphiQL served without a CDN.
+
+Strawberry's GraphiQL page (``strawberry/static/graphiql.html``) loads React, React DOM,
+js-cookie, GraphiQL and the explorer plugin from unpkg.com. This module serves the very same
+files (byte-identical, pinned in ``graph/graphiql/package.json`` / ``package-lock.json``) from
+this app instead:
+
+* the files are installed at install time with ``npm ci --prefix graph/graphiql --no-audit
+  --no-fund`` into ``graph/graphiql/node_modules`` (never committed);
+* :func:`graphiql_html` rewrites each unpkg URL of Strawberry's page to ``{prefix}/{name}``,
+  keeping the page's ``integrity`` attributes, which the pinned npm files satisfy;
+* :func:`graphiql_routes` serves exactly the files in :data:`ASSETS`.
+
+Public names carry the package version, so the long ``Cache-Control`` cannot keep a stale file
+after an upgrade (a stale file would fail its integrity check and break the page).
+
+The page keeps Strawberry's behaviour: the Headers editor is enabled (and persisted), and
+subscriptions go over WebSocket with the ``graphql-transport-ws`` protocol (the ``graphql-ws``
+client is bundled inside ``graphiql.min.js``; the WebSocket URL is the page URL with ws/wss).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+from pathlib import Path
+from typing import NamedTuple
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from strawberry.http.ides import get_graphql_ide_html
+
+__all__ = [
+    "ASSETS",
+    "DEFAULT_PREFIX",
+    "INSTALL_COMMAND",
+    "NODE_MODULES",
+    "assets_installed",
+    "graphiql_html",
+    "graphiql_routes",
+]
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+NODE_MODULES = PACKAGE_DIR / "node_modules"
+DEFAULT_PREFIX = "/graphiql-assets"
+#: What the install step runs (from the repository root) to provide the files.
+INSTALL_COMMAND = "npm ci --prefix graph/graphiql --no-audit --no-fund"
+
+_JS = "application/javascript; charset=utf-8"
+_CSS = "text/css; charset=utf-8"
+_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+class _Asset(NamedTuple):
+    cdn_url: str  # exactly as it appears in Strawberry's graphiql.html
+    path: str  # inside node_modules
+    media_type: str
+
+
+_SOURCES: dict[str, _Asset] = {
+    "react-18.2.0.production.min.js": _Asset(
+        "https://unpkg.com/react@18.2.0/umd/react.production.min.js",
+        "react/umd/react.production.min.js",
+        _JS,
+    ),
+    "react-dom-18.2.0.production.min.js": _Asset(
+        "https://unpkg.com/react-dom@18.2.0/umd/react-dom.production.min.js",
+        "react-dom/umd/react-dom.production.min.js",
+        _JS,
+    ),
+    "js-cookie-3.0.5.min.js": _Asset(
+        "https://unpkg.com/js-cookie@3.0.5/dist/js.cookie.min.js",
+        "js-cookie/dist/js.cookie.min.js",
+        _JS,
+    ),
+    "graphiql-3.8.3.min.css": _Asset(
+        "https://unpkg.com/graphiql@3.8.3/graphiql.min.css",
+        "graphiql/graphiql.min.css",
+        _CSS,
+    ),
+    "graphiql-3.8.3.min.js": _Asset(
+        "https://unpkg.com/graphiql@3.8.3/graphiql.min.js",
+        "graphiql/graphiql.min.js",
+        _JS,
+    ),
+    "graphiql-plugin-explorer-1.0.2.css": _Asset(
+        "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/style.css",
+        "@graphiql/plugin-explorer/dist/style.css",
+        _CSS,
+    ),
+    "graphiql-plugin-explorer-1.0.2.umd.js": _Asset(
+        "https://unpkg.com/@graphiql/plugin-explorer@1.0.2/dist/index.umd.js",
+        "@graphiql/plugin-explorer/dist/index.umd.js",
+        _JS,
+    ),
+}
+
+#: Public file name -> file inside graph/graphiql/node_modules.
+ASSETS: dict[str, Path] = {name: NODE_MODULES / a.path for name, a in _SOURCES.items()}
+
+_MISSING_MESSAGE = (
+    "GraphiQL assets are not installed on this server. "
+    f"Run the install step from the repository root: {INSTALL_COMMAND}\n"
+)
+
+
+def assets_installed() -> bool:
+    """True when every file in :data:`ASSETS` is present."""
+    return all(path.is_file() for path in ASSETS.values())
+
+
+def _normalise_prefix(prefix: str) -> str:
+    prefix = prefix.rstrip("/")
+    if not prefix.startswith("/"):
+        raise ValueError(f"assets prefix must be an absolute path such as {DEFAULT_PREFIX!r}")
+    return prefix
+
+
+@functools.lru_cache(maxsize=8)
+def graphiql_html(assets_prefix: str = DEFAULT_PREFIX) -> str:
+    """Strawberry's GraphiQL page with every unpkg URL pointed at ``{assets_prefix}/{name}``.
+
+    Built even when the npm files are missing (the asset route then answers 503). Raises
+    RuntimeError if the installed Strawberry's page no longer references the expected URLs
+    (i.e. Strawberry was upgraded: update package.json and the table above together).
+    """
+    prefix = html.escape(_normalise_prefix(assets_prefix), quote=True)
+    page = get_graphql_ide_html(graphql_ide="graphiql")
+    for name, asset in _SOURCES.items():
+        count = page.count(f'"{asset.cdn_url}"')
+        if count != 1:
+            raise RuntimeError(
+                f"Strawberry's graphiql.html references {asset.cdn_url!r} {count} times "
+                "(expected once); graph/graphiql is out of step with the installed Strawberry"
+            )
+        page = page.replace(f'"{asset.cdn_url}"', f'"{prefix}/{name}"')
+    if "unpkg.com" in page:
+        raise RuntimeError(
+            "Strawberry's graphiql.html references unpkg.com files not served by graph.graphiql"
+        )
+    return page
+
+
+def graphiql_routes(prefix: str = DEFAULT_PREFIX) -> list[Route]:
+    """One GET (and HEAD) route ``{prefix}/{name}`` serving exactly the files in :data:`ASSETS`.
+
+    Unknown names are 404 (names are looked up in :data:`ASSETS`, never joined to a path);
+    a missing npm install is 503 with a message naming :data:`INSTALL_COMMAND`.
+    """
+    prefix = _normalise_prefix(prefix)
+
+    async def graphiql_asset(request: Request) -> Response:
+        name = request.path_params["name"]
+        asset = _SOURCES.get(name)
+        if asset is None:
+            return PlainTextResponse("Not Found\n", status_code=404)
+        path = ASSETS[name]
+        if not path.is_file():
+            return PlainTextResponse(
+                _MISSING_MESSAGE, status_code=503, headers={"Cache-Control": "no-store"}
+            )
+        return FileResponse(
+            path,
+            media_type=asset.media_type,
+            headers={"Cache-Control": _CACHE_CONTROL, "X-Content-Type-Options": "nosniff"},
+        )
+
+    return [Route(f"{prefix}/{{name}}", graphiql_asset, methods=["GET"], name="graphiql_asset")]

@@ -1,0 +1,55 @@
+"""Mutation resolvers: each returns the import it changed."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.errors import NotFound
+from domain.services import Upload
+from graph.context import Info
+from graph.inputs import CreateImportInput, MappingInput, mapping_entries, parse_id
+from graph.threads import call
+from graph.types import ImportObject
+
+
+def _import_id(value: strawberry.ID):  # noqa: ANN202
+    try:
+        return parse_id(value)
+    except Exception:
+        raise NotFound("import", value) from None
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Upload a file; it is mapped automatically (or by `mapping`) and validated in the background.")
+    async def create_import(self, info: Info, input: CreateImportInput) -> ImportObject:  # noqa: A002
+        principal = await info.context.principal()
+        service = info.context.services.imports
+        record = await call(
+            service.create_import,
+            principal,
+            type_name=input.type.value,
+            mode=input.mode,
+            upload=Upload(filename=input.file.filename or "upload.csv", stream=input.file.file),
+            mapping=mapping_entries(input.mapping) if input.mapping is not None else None,
+        )
+        return ImportObject.from_record(record)
+
+    @strawberry.mutation(description="Choose which column fills which field, and validate again.")
+    async def update_import_mapping(self, info: Info, id: strawberry.ID, mapping: list[MappingInput]) -> ImportObject:  # noqa: A002
+        principal = await info.context.principal()
+        service = info.context.services.imports
+        record = await call(service.update_mapping, principal, _import_id(id), mapping_entries(mapping))
+        return ImportObject.from_record(record)
+
+    @strawberry.mutation(description="Import the valid rows of a VALIDATED import, in the background.")
+    async def start_import(self, info: Info, id: strawberry.ID) -> ImportObject:  # noqa: A002
+        principal = await info.context.principal()
+        record = await call(info.context.services.imports.start_import, principal, _import_id(id))
+        return ImportObject.from_record(record)
+
+    @strawberry.mutation(description="Undo an import: remove every record it created. Also stops one under way.")
+    async def rollback_import(self, info: Info, id: strawberry.ID) -> ImportObject:  # noqa: A002
+        principal = await info.context.principal()
+        record = await call(info.context.services.imports.rollback_import, principal, _import_id(id))
+        return ImportObject.from_record(record)

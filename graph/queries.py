@@ -1,0 +1,45 @@
+"""Query resolvers: translate, call the domain, translate back."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain import queries
+from domain.errors import NotFound
+from domain.types import IMPORT_TYPES
+from graph.context import Info
+from graph.inputs import ImportFilterInput, parse_id
+from graph.threads import call
+from graph.types import ImportConnection, ImportEdge, ImportObject, ImportTypeInfo, PageInfo
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(name="import", description="One import of your organisation.")
+    async def import_(self, info: Info, id: strawberry.ID) -> ImportObject | None:  # noqa: A002
+        principal = await info.context.principal()
+        try:
+            import_id = parse_id(id)
+        except Exception:
+            raise NotFound("import", id) from None
+        record = await call(queries.get_import, info.context.services.db, principal, import_id)
+        return ImportObject.from_record(record)
+
+    @strawberry.field(description="Your organisation's imports, newest first.")
+    async def imports(
+        self, info: Info, first: int = 25, after: str | None = None, filter: ImportFilterInput | None = None  # noqa: A002
+    ) -> ImportConnection:
+        principal = await info.context.principal()
+        filters = (filter or ImportFilterInput()).to_domain()
+        page = await call(
+            queries.list_imports, info.context.services.db, principal, first=first, after=after, filters=filters
+        )
+        return ImportConnection(
+            edges=[ImportEdge(cursor=c, node=ImportObject.from_record(r)) for c, r in page.items],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
+    @strawberry.field(description="The import types available, with their fields, for a mapping screen.")
+    async def import_types(self, info: Info) -> list[ImportTypeInfo]:
+        await info.context.principal()
+        return [ImportTypeInfo.from_spec(spec) for spec in IMPORT_TYPES.values()]

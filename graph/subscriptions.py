@@ -1,0 +1,58 @@
+"""The importProgress subscription: the state now, then every change, until it settles."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from domain import queries
+from domain.errors import NotFound
+from domain.status import SETTLED, ImportStatus
+from graph.context import Info
+from graph.inputs import parse_id
+from graph.threads import call
+from graph.types import ImportObject
+
+# A lost notification delays an update by at most this long: the database is re-read.
+POLL_SECONDS = 1.0
+
+
+def _snapshot(item: ImportObject) -> tuple:
+    return (item.status, item.progress, item.total_rows, item.imported_rows, item.failed_validation_rows,
+            item.failed_import_rows, item.rolled_back_rows, item.updated_at)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="The import's state at once, then on every change; completes at VALIDATED, "
+        "IMPORTED, ROLLED_BACK or ERRORED."
+    )
+    async def import_progress(self, info: Info, id: strawberry.ID) -> AsyncGenerator[ImportObject, None]:  # noqa: A002
+        principal = await info.context.principal()
+        try:
+            import_id: uuid.UUID = parse_id(id)
+        except Exception:
+            raise NotFound("import", id) from None
+        services = info.context.services
+
+        async def load() -> ImportObject:
+            record = await call(queries.get_import, services.db, principal, import_id)
+            return ImportObject.from_record(record)
+
+        async with services.hub.watch(import_id) as changed:
+            current = await load()
+            yield current
+            while ImportStatus(current.status) not in SETTLED:
+                try:
+                    await asyncio.wait_for(changed.wait(), timeout=POLL_SECONDS)
+                except TimeoutError:
+                    pass
+                changed.clear()
+                latest = await load()
+                if _snapshot(latest) != _snapshot(current):
+                    current = latest
+                    yield current

@@ -1,0 +1,209 @@
+"""Output types, built from domain records; enums."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+
+import strawberry
+
+from domain import models, queries
+from domain.mapping import missing_required
+from domain.models import as_utc
+from domain.status import ImportStatus as DomainImportStatus
+from domain.types import ALL_TYPE_NAMES, IMPORT_TYPES, FieldSpec, ImportTypeSpec
+from graph.context import Info
+from graph.threads import call
+
+ImportStatus = strawberry.enum(DomainImportStatus, name="ImportStatus", description="Where an import is in its life.")
+ImportMode = strawberry.enum(models.ImportMode, name="ImportMode", description="What an import does with valid rows.")
+ImportKind = strawberry.enum(
+    enum.Enum("ImportKind", {name.upper(): name for name in ALL_TYPE_NAMES}),
+    name="ImportType",
+    description="The kind of records a file holds.",
+)
+Role = strawberry.enum(models.Role, name="Role")
+
+
+@strawberry.type
+class User:
+    id: strawberry.ID
+    email: str
+    role: Role
+
+
+@strawberry.type
+class MappingEntry:
+    """Which field a column of the file fills; `field` null means the column is ignored."""
+
+    column: str
+    field: str | None
+    confidence: float = strawberry.field(description="1 for an exact or chosen match, lower for a guess.")
+
+
+@strawberry.type
+class RowError:
+    """One problem with one row: where it is and what to do about it."""
+
+    row_number: int = strawberry.field(description="The row as a spreadsheet numbers it: the header is row 1.")
+    column: str | None
+    field: str | None
+    message: str
+    value: str | None
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class RowErrorEdge:
+    cursor: str
+    node: RowError
+
+
+@strawberry.type
+class RowErrorConnection:
+    edges: list[RowErrorEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(name="Import")
+class ImportObject:
+    """An upload of one file, its validation, its import and its rollback."""
+
+    id: strawberry.ID
+    type: ImportKind
+    mode: ImportMode
+    status: ImportStatus
+    filename: str
+    headers: list[str]
+    mapping: list[MappingEntry]
+    missing_required_fields: list[str] = strawberry.field(
+        description="Required fields no column is mapped to; the import cannot start until each has one."
+    )
+    total_rows: int
+    imported_rows: int
+    failed_validation_rows: int
+    failed_import_rows: int
+    rolled_back_rows: int
+    progress: int = strawberry.field(description="0 to 100: how much of the current phase's work is done.")
+    error_message: str | None = strawberry.field(description="Why the import is ERRORED.")
+    premier_core_mapping_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    validated_at: datetime | None
+    imported_at: datetime | None
+    rolled_back_at: datetime | None
+    created_by_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The user who uploaded the file.")
+    async def created_by(self, info: Info) -> User | None:
+        user = await info.context.user(self.created_by_id)
+        return None if user is None else User(id=strawberry.ID(str(user.id)), email=user.email, role=models.Role(user.role))
+
+    @strawberry.field(description="Every problem of every row that failed validation or import, in file order.")
+    async def errors(
+        self, info: Info, first: int = 25, after: str | None = None
+    ) -> RowErrorConnection:
+        principal = await info.context.principal()
+        page = await call(
+            queries.row_errors, info.context.services.db, principal, uuid.UUID(self.id), first=first, after=after
+        )
+        return RowErrorConnection(
+            edges=[RowErrorEdge(cursor=cursor, node=RowError(**vars(item))) for cursor, item in page.items],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
+    @strawberry.field(description="Where to download the failed rows as CSV (send the same Authorization header).")
+    def error_report_url(self) -> str:
+        return f"/imports/{self.id}/error-report.csv"
+
+    @classmethod
+    def from_record(cls, record: models.Import) -> ImportObject:
+        spec = IMPORT_TYPES[record.type]
+        return cls(
+            id=strawberry.ID(str(record.id)),
+            type=ImportKind(record.type),
+            mode=models.ImportMode(record.mode),
+            status=DomainImportStatus(record.status),
+            filename=record.filename,
+            headers=list(record.headers),
+            mapping=[MappingEntry(**entry) for entry in record.mapping],
+            missing_required_fields=missing_required(record.mapping, spec),
+            total_rows=record.total_rows,
+            imported_rows=record.imported_rows,
+            failed_validation_rows=record.failed_validation_rows,
+            failed_import_rows=record.failed_import_rows,
+            rolled_back_rows=record.rolled_back_rows,
+            progress=record.progress,
+            error_message=record.error_message,
+            premier_core_mapping_id=record.premier_core_mapping_id,
+            created_at=as_utc(record.created_at),
+            updated_at=as_utc(record.updated_at),
+            validated_at=_utc(record.validated_at),
+            imported_at=_utc(record.imported_at),
+            rolled_back_at=_utc(record.rolled_back_at),
+            created_by_id=record.created_by_id,
+        )
+
+
+@strawberry.type
+class ImportEdge:
+    cursor: str
+    node: ImportObject
+
+
+@strawberry.type
+class ImportConnection:
+    edges: list[ImportEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class FieldInfo:
+    """A field of an import type, for drawing a mapping screen."""
+
+    name: str
+    label: str
+    kind: str
+    required: bool
+    max_length: int
+    aliases: list[str]
+    example: str
+    description: str
+
+    @classmethod
+    def from_spec(cls, spec: FieldSpec) -> FieldInfo:
+        return cls(
+            name=spec.name, label=spec.label, kind=spec.kind.value, required=spec.required,
+            max_length=spec.max_length, aliases=list(spec.aliases), example=spec.example,
+            description=spec.description,
+        )
+
+
+@strawberry.type
+class ImportTypeInfo:
+    type: ImportKind
+    label: str
+    fields: list[FieldInfo]
+    match_keys: list[str] = strawberry.field(description="Fields that find an existing record, first present wins.")
+    unique_field: str
+
+    @classmethod
+    def from_spec(cls, spec: ImportTypeSpec) -> ImportTypeInfo:
+        return cls(
+            type=ImportKind(spec.name), label=spec.label,
+            fields=[FieldInfo.from_spec(item) for item in spec.fields],
+            match_keys=list(spec.match_keys), unique_field=spec.unique_field,
+        )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else as_utc(moment)
+
+

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from domain.auth import issue_token
+from domain.db import Database
+from domain.settings import Settings
+from graph.app import create_app
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", chunk_size=3, worker_threads=2, max_upload_bytes=1_000_000)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def db(client: TestClient) -> Database:
+    return client.app.state.services.db
+
+
+@pytest.fixture
+def token(db: Database) -> str:
+    return issue_token(db, organisation="Spa One", email="owner@spa-one.test").token
+
+
+@pytest.fixture
+def other_token(db: Database) -> str:
+    return issue_token(db, organisation="Gym Two", email="owner@gym-two.test").token

@@ -1,0 +1,1 @@
+"""Dramatiq: the broker and the actors that run the domain's background steps."""

@@ -1,0 +1,33 @@
+"""The domain's TaskQueue port, sending Dramatiq messages."""
+
+from __future__ import annotations
+
+import uuid
+
+import dramatiq
+
+from domain.settings import Settings
+
+
+class DramatiqQueue:
+    """Sends messages by actor name, so the sender needs no actor functions of its own."""
+
+    def __init__(self, broker: dramatiq.Broker, settings: Settings) -> None:
+        self.broker = broker
+        self.queue_name = f"{settings.queue_prefix}-imports"
+        broker.declare_queue(self.queue_name)
+
+    def validate(self, import_id: uuid.UUID) -> None:
+        self._send("validate_import", str(import_id))
+
+    def import_chunk(self, import_id: uuid.UUID, first_row: int, last_row: int) -> None:
+        self._send("import_chunk", str(import_id), first_row, last_row)
+
+    def rollback_chunk(self, import_id: uuid.UUID, first_row: int, last_row: int) -> None:
+        self._send("rollback_chunk", str(import_id), first_row, last_row)
+
+    def _send(self, actor_name: str, *args: object) -> None:
+        message = dramatiq.Message(
+            queue_name=self.queue_name, actor_name=actor_name, args=args, kwargs={}, options={}
+        )
+        self.broker.enqueue(message)

@@ -1,0 +1,50 @@
+"""Wiring of the background side: database, broker, queue, processor and actors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dramatiq
+from dramatiq import Worker
+
+from domain.db import Database
+from domain.ports import ProgressPublisher
+from domain.processing import Processor
+from domain.settings import Settings
+from workers.actors import Actors, declare_actors
+from workers.broker import build_broker
+from workers.queue import DramatiqQueue
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    broker: dramatiq.Broker
+    queue: DramatiqQueue
+    processor: Processor
+    actors: Actors
+
+    @property
+    def embedded(self) -> bool:
+        """True when no broker is configured: the server's own process does the work."""
+        return not self.settings.broker_url
+
+
+def build_runtime(settings: Settings, db: Database, publisher: ProgressPublisher) -> Runtime:
+    broker = build_broker(settings)
+    queue = DramatiqQueue(broker, settings)
+    processor = Processor(db, settings, queue=queue, publisher=publisher)
+    actors = declare_actors(broker, processor, queue_prefix=settings.queue_prefix)
+    return Runtime(settings, db, broker, queue, processor, actors)
+
+
+def start_worker(runtime: Runtime) -> Worker:
+    """A Dramatiq worker in this process, consuming the project's queue."""
+    worker = Worker(
+        runtime.broker,
+        queues={runtime.queue.queue_name},
+        worker_threads=runtime.settings.worker_threads,
+    )
+    worker.start()
+    return worker
