@@ -13,7 +13,9 @@ from domain.types.base import FieldKind
 
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_ASCII_EMAIL = re.compile(rf"({_LOCAL})@((?:{_LABEL}\.)+(?:[A-Za-z]{{2,63}}|xn--[A-Za-z0-9-]{{1,59}}))")
+_DOMAIN = rf"(?:{_LABEL}\.)+(?:[A-Za-z]{{2,63}}|xn--[A-Za-z0-9-]{{1,59}})"
+_ASCII_DOMAIN = re.compile(_DOMAIN)
+_ASCII_EMAIL = re.compile(rf"({_LOCAL})@({_DOMAIN})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _PHONE = re.compile(r"\+?[0-9 ()./-]{5,}(?:\s*(?:x|ext\.?)\s*\d{1,6})?", re.IGNORECASE)
@@ -33,9 +35,12 @@ def parse_email(value: str) -> str:
             return value
         raise ValueError(f"'{value}' is not a valid email address")
     try:
-        validate_email(value, check_deliverability=False)
+        result = validate_email(value, check_deliverability=False)
     except EmailNotValidError:
         raise ValueError(f"'{value}' is not a valid email address") from None
+    # The domain, in its ASCII (IDNA) form, must pass the same rule as an ASCII address's.
+    if not _ASCII_DOMAIN.fullmatch(result.ascii_domain) or len(result.ascii_domain) > 253:
+        raise ValueError(f"'{value}' is not a valid email address")
     return value
 
 

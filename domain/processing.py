@@ -101,6 +101,17 @@ class Processor:
             finish_validation(current)
             session.add(current)
 
+    def give_up_validation(self, import_id: uuid.UUID, reference: str) -> None:
+        """Validation kept failing for a reason of ours: mark the import ERRORED, not stuck."""
+        with self.db.write() as session:
+            record = session.get(Import, import_id)
+            if record is None or record.status != ImportStatus.VALIDATING.value:
+                return
+            fail_validation(record, "Validation failed because of an error on our side "
+                                    f"(reference {reference}); upload the file again or tell the operator.")
+            session.add(record)
+        self.publisher.publish(import_id)
+
     def _fail(self, record: Import, reason: str) -> None:
         with self.db.write() as session:
             _claim_validation(session, record, total=0, invalid=0, progress=record.progress)

@@ -64,7 +64,7 @@ def check_move(current: ImportStatus, target: ImportStatus) -> None:
     if can_move(current, target):
         return
     message = (
-        f"Cannot {_ACTIONS[target]}: the import is {current.value}; "
+        f"Cannot {_ACTIONS[target]}: the import is {current.value.replace('_', ' ')}; "
         f"{_HINTS[current]}."
     )
     raise InvalidTransition(message, from_status=current.value, to_status=target.value)

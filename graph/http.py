@@ -1,14 +1,31 @@
 """Strawberry's ASGI view with what a public service needs: CSRF refusal of simple
-requests, GraphQL-over-HTTP media types and status codes, offline GraphiQL, our context."""
+requests, GraphQL-over-HTTP media types and status codes, offline GraphiQL, our context.
+
+GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/), as the
+`graphql-http` audit checks it (tests/test_graphql_over_http.py runs it):
+
+- The response media type follows the Accept header: `application/graphql-response+json`
+  when the client lists it (with a quality at least that of `application/json`),
+  `application/json` otherwise (also for `*/*` or no Accept at all).
+- With `application/json`, a request that fails before execution (parse, validation,
+  variable coercion) keeps Strawberry's answer: 200 with `data: null`.
+- With `application/graphql-response+json`, such a request is answered 400 without `data`.
+  A request that started executing is 200, even when `data` is null.
+- Requests Strawberry refuses itself (body not JSON, `query` not a string, unknown content
+  type...) get a GraphQL error body in the negotiated media type, not plain text; a mutation
+  over GET is 405 with `Allow: POST`.
+"""
 
 from __future__ import annotations
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
@@ -16,9 +33,14 @@ from graph.context import Context, Services
 from graph.graphiql import graphiql_html
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "graphql-preflight", "x-apollo-operation-name")
 SIMPLE_CONTENT_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain")
-
+CSRF_MESSAGE = (
+    "This request needs a non-empty `GraphQL-Preflight` (or `Apollo-Require-Preflight`) header, "
+    "a protection against cross-site request forgery."
+)
+ERROR_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
 def _is_unguarded_simple_request(scope: Scope) -> bool:
@@ -40,18 +62,19 @@ class GraphQLApp(GraphQL):
         self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if _is_unguarded_simple_request(scope):
-            response = JSONResponse(
-                {"errors": [{
-                    "message": "This request needs a non-empty `GraphQL-Preflight` (or "
-                    "`Apollo-Require-Preflight`) header, a protection against cross-site request forgery.",
-                    "extensions": {"code": "BAD_REQUEST"},
-                }]},
-                status_code=400,
-            )
-            await response(scope, receive, send)
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
             return
-        await super().__call__(scope, receive, send)
+        request = Request(scope=scope, receive=receive)
+        if _is_unguarded_simple_request(scope):
+            response = _error_response(request, 400, CSRF_MESSAGE)
+        else:
+            try:
+                response = await self.run(request)
+            except HTTPException as error:
+                # Strawberry answers these in plain text; a client reads GraphQL errors.
+                response = _error_response(request, error.status_code, error.reason)
+        await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(services=self.services, request=request, response=response)
@@ -59,9 +82,18 @@ class GraphQLApp(GraphQL):
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql_html())
 
+    async def execute_single(self, **kwargs: object) -> ExecutionResult:  # type: ignore[override]
+        try:
+            return await super().execute_single(**kwargs)  # type: ignore[arg-type]
+        except HTTPException as error:
+            # The spec's answer to a mutation over GET is 405 Method Not Allowed.
+            if isinstance(error.__cause__, InvalidOperationTypeError) and error.status_code == 400:
+                raise HTTPException(405, error.reason) from error.__cause__
+            raise
+
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         data = await super().process_result(request, result)
-        if isinstance(result, PreExecutionError) and _accepts_graphql_response(request):
+        if _is_request_error(result) and _wants_graphql_response(request):
             data.pop("data", None)
             request.state.graphql_status = 400
         return data
@@ -69,9 +101,11 @@ class GraphQLApp(GraphQL):
     def create_response(self, response_data, sub_response: Response) -> Response:  # noqa: ANN001
         response = super().create_response(response_data, sub_response)
         request: Request | None = getattr(sub_response, "request", None)
-        if request is not None and _accepts_graphql_response(request):
-            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
-            response.status_code = getattr(request.state, "graphql_status", response.status_code)
+        if request is not None:
+            _negotiated(request, response)
+            status = getattr(request.state, "graphql_status", None)
+            if status is not None:
+                response.status_code = status
         return response
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -80,9 +114,62 @@ class GraphQLApp(GraphQL):
         return sub_response
 
 
-def _accepts_graphql_response(request: Request) -> bool:
-    """True when the client asks for application/graphql-response+json (or accepts anything but JSON)."""
-    accept = request.headers.get("accept", "")
-    if GRAPHQL_RESPONSE in accept:
+def _is_request_error(result: ExecutionResult) -> bool:
+    """True when the request failed before execution started: a parse or validation error
+    (Strawberry's PreExecutionError) or a variable that could not be coerced (graphql-core
+    answers that with no data and errors that have no path). A field error always has a path."""
+    if isinstance(result, PreExecutionError):
         return True
-    return False
+    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+
+
+def _error_response(request: Request, status: int, message: str) -> Response:
+    code = ERROR_CODES.get(status, "BAD_REQUEST" if 400 <= status < 500 else "INTERNAL_SERVER_ERROR")
+    response = JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+    if status == 405 and request.method == "GET":
+        response.headers["allow"] = "POST"
+    return _negotiated(request, response)
+
+
+def _negotiated(request: Request, response: Response) -> Response:
+    """Set the media type the client asked for (the body is JSON either way)."""
+    if _wants_graphql_response(request):
+        response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+    if "accept" not in response.headers.get("vary", "").lower():
+        response.headers.append("vary", "Accept")
+    return response
+
+
+def _wants_graphql_response(request: Request) -> bool:
+    """True when Accept lists application/graphql-response+json with a quality above zero and
+    at least that of application/json (by its most specific match: application/json,
+    application/*, */*). Wildcards alone mean application/json, as do no Accept and an Accept
+    that names neither."""
+    qualities = _accept_qualities(request.headers.get("accept", ""))
+    wanted = qualities.get(GRAPHQL_RESPONSE, 0.0)
+    if wanted <= 0:
+        return False
+    for media_range in (JSON, "application/*", "*/*"):
+        if media_range in qualities:
+            return wanted >= qualities[media_range]
+    return True
+
+
+def _accept_qualities(accept: str) -> dict[str, float]:
+    """Media range -> quality (`q`, default 1) of an Accept header; the highest when repeated."""
+    qualities: dict[str, float] = {}
+    for item in accept.split(","):
+        media_range, *params = (part.strip() for part in item.split(";"))
+        if not media_range:
+            continue
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = min(max(float(value.strip()), 0.0), 1.0)
+                except ValueError:
+                    quality = 0.0
+        media_range = media_range.lower()
+        qualities[media_range] = max(quality, qualities.get(media_range, 0.0))
+    return qualities

@@ -19,6 +19,7 @@ class Actors:
     validate: dramatiq.Actor
     import_chunk: dramatiq.Actor
     rollback_chunk: dramatiq.Actor
+    validation_gave_up: dramatiq.Actor
 
 
 def declare_actors(broker: dramatiq.Broker, processor: Processor, *, queue_prefix: str) -> Actors:
@@ -33,14 +34,19 @@ def declare_actors(broker: dramatiq.Broker, processor: Processor, *, queue_prefi
     def rollback_chunk(import_id: str, first_row: int, last_row: int) -> None:
         processor.rollback_chunk(uuid.UUID(import_id), first_row, last_row)
 
-    def declare(fn, time_limit: int) -> dramatiq.Actor:  # noqa: ANN001
+    def validation_gave_up(message: dict, retry_info: dict) -> None:
+        processor.give_up_validation(uuid.UUID(message["args"][0]), message["message_id"])
+
+    def declare(fn, **options: object) -> dramatiq.Actor:  # noqa: ANN001
         return dramatiq.actor(
             fn, broker=broker, actor_name=fn.__name__, queue_name=f"{queue_prefix}-imports",
-            time_limit=time_limit, max_retries=20, min_backoff=500, max_backoff=30_000,
+            min_backoff=500, max_backoff=30_000, **options,
         )
 
     return Actors(
-        validate=declare(validate_import, VALIDATION_TIME_LIMIT_MS),
-        import_chunk=declare(import_chunk, CHUNK_TIME_LIMIT_MS),
-        rollback_chunk=declare(rollback_chunk, CHUNK_TIME_LIMIT_MS),
+        validate=declare(validate_import, time_limit=VALIDATION_TIME_LIMIT_MS, max_retries=5,
+                         on_retry_exhausted="validation_gave_up"),
+        import_chunk=declare(import_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
+        rollback_chunk=declare(rollback_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
+        validation_gave_up=declare(validation_gave_up, max_retries=20),
     )
