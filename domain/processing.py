@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import bindparam, delete, func, insert, update
 from sqlmodel import Session, select
 
 from domain.db import Database
@@ -19,6 +18,7 @@ from domain.lifecycle import fail_validation, finish_import, finish_rollback, fi
 from domain.mapping import column_indexes, missing_required
 from domain.models import Import, ImportRow, RowStatus, utcnow
 from domain.ports import ProgressPublisher, TaskQueue
+from domain.rows import chunk_ranges, has_rows, last_row_number
 from domain.reading import FileFormat, FileProblem, RowReader
 from domain.settings import Settings
 from domain.status import WORKING, ImportStatus
@@ -121,8 +121,7 @@ class Processor:
 
     def _last_stored_row(self, import_id: uuid.UUID) -> int:
         with self.db.read() as session:
-            query = select(func.max(ImportRow.row_number)).where(ImportRow.import_id == import_id)
-            return session.exec(query).one() or 0
+            return last_row_number(session, import_id)
 
     # import
 
@@ -164,8 +163,8 @@ class Processor:
         if failures:
             session.connection().execute(
                 update(ImportRow)
-                .where(ImportRow.import_id == record.id, ImportRow.row_number == _bind("rid"))
-                .values(status=RowStatus.FAILED.value, errors=_bind("errors")),
+                .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
+                .values(status=RowStatus.FAILED.value, errors=bindparam("errors")),
                 failures,
             )
         if records:
@@ -199,7 +198,7 @@ class Processor:
                 ).rowcount
                 _bump(session, record, ImportStatus.ROLLING_BACK, rolled_back_rows=Import.rolled_back_rows + undone)
                 session.refresh(record)
-                if _has_rows(session, import_id, RowStatus.IMPORTED):
+                if has_rows(session, import_id, RowStatus.IMPORTED):
                     record.progress = percent(record.rolled_back_rows, record.imported_rows)
                 else:
                     finish_rollback(record)
@@ -216,12 +215,7 @@ class Processor:
             rows = session.exec(
                 select(Import.id, Import.status).where(Import.status.in_([s.value for s in WORKING]))
             ).all()
-            last_rows = {
-                import_id: session.exec(
-                    select(func.max(ImportRow.row_number)).where(ImportRow.import_id == import_id)
-                ).one() or 0
-                for import_id, _ in rows
-            }
+            last_rows = {import_id: last_row_number(session, import_id) for import_id, _ in rows}
         for import_id, status in rows:
             self._resume(import_id, ImportStatus(status), last_rows[import_id])
         return len(rows)
@@ -231,8 +225,8 @@ class Processor:
             self.queue.validate(import_id)
             return
         send = self.queue.import_chunk if status is ImportStatus.IMPORTING else self.queue.rollback_chunk
-        for first in range(2, last_row + 1, self.settings.chunk_size):
-            send(import_id, first, min(first + self.settings.chunk_size - 1, last_row))
+        for first, last in chunk_ranges(last_row, self.settings.chunk_size):
+            send(import_id, first, last)
 
 
 def _file_format(record: Import) -> FileFormat:
@@ -286,8 +280,8 @@ def _mark_duplicates(session: Session, record: Import, spec: ImportTypeSpec) -> 
     label = spec.field(spec.unique_field).label.lower()
     session.connection().execute(
         update(ImportRow)
-        .where(ImportRow.import_id == record.id, ImportRow.row_number == _bind("rid"))
-        .values(status=RowStatus.INVALID.value, errors=_bind("errors")),
+        .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
+        .values(status=RowStatus.INVALID.value, errors=bindparam("errors")),
         [
             {"rid": row_number, "errors": [{
                 "column": record.headers[column], "field": spec.unique_field, "value": cells[column].strip(),
@@ -341,20 +335,9 @@ def _bump(session: Session, record: Import, status: ImportStatus, **values: Any)
 
 def _after_import_chunk(session: Session, record: Import) -> None:
     session.refresh(record)
-    if _has_rows(session, record.id, RowStatus.VALID):
+    if has_rows(session, record.id, RowStatus.VALID):
         record.progress = percent(record.imported_rows + record.failed_import_rows,
                                   record.total_rows - record.failed_validation_rows)
     else:
         finish_import(record)
     session.add(record)
-
-
-def _has_rows(session: Session, import_id: uuid.UUID, status: RowStatus) -> bool:
-    query = select(ImportRow.id).where(ImportRow.import_id == import_id, ImportRow.status == status.value).limit(1)
-    return session.exec(query).first() is not None
-
-
-def _bind(name: str):  # noqa: ANN202
-    from sqlalchemy import bindparam
-
-    return bindparam(name)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from domain.auth import Principal
@@ -16,8 +16,9 @@ from domain.db import Database
 from domain.errors import BadFile, BadInput, Forbidden, NotFound
 from domain.lifecycle import finish_import, finish_rollback, move
 from domain.mapping import checked_mapping, missing_required, propose_mapping
-from domain.models import Import, ImportMode, ImportRow, Role
+from domain.models import Import, ImportMode, ImportRow, Role, RowStatus
 from domain.ports import ProgressPublisher, TaskQueue
+from domain.rows import chunk_ranges, has_rows, last_row_number
 from domain.reading import FileProblem, detect_format, read_header
 from domain.settings import Settings
 from domain.status import ImportStatus
@@ -120,7 +121,7 @@ class ImportService:
                 raise BadInput(f"Map a column to {', '.join(missing)} with updateImportMapping before starting.")
             move(record, ImportStatus.IMPORTING)
             record.progress = 0
-            last_row = _last_row_number(session, import_id)
+            last_row = last_row_number(session, import_id)
             if record.total_rows == record.failed_validation_rows:
                 finish_import(record)
             session.add(record)
@@ -135,8 +136,8 @@ class ImportService:
             record = _owned(session, principal, import_id, lock=True)
             move(record, ImportStatus.ROLLING_BACK)
             record.progress = 0
-            last_row = _last_row_number(session, import_id)
-            if not _has_rows(session, import_id, "imported"):
+            last_row = last_row_number(session, import_id)
+            if not has_rows(session, import_id, RowStatus.IMPORTED):
                 finish_rollback(record)
             session.add(record)
         self._enqueue_chunks(import_id, last_row, self.queue.rollback_chunk)
@@ -144,9 +145,8 @@ class ImportService:
         return record
 
     def _enqueue_chunks(self, import_id: uuid.UUID, last_row: int, send) -> None:  # noqa: ANN001
-        size = self.settings.chunk_size
-        for first in range(2, last_row + 1, size):
-            send(import_id, first, min(first + size - 1, last_row))
+        for first, last in chunk_ranges(last_row, self.settings.chunk_size):
+            send(import_id, first, last)
 
 
 def owned_import(session: Session, principal: Principal, import_id: uuid.UUID) -> Import:
@@ -166,16 +166,6 @@ def _require_role(principal: Principal, needed: Role) -> None:
     order = [Role.VIEWER, Role.MEMBER, Role.ADMIN]
     if order.index(principal.role) < order.index(needed):
         raise Forbidden(f"Your role ({principal.role.value}) may not do this; ask an admin for a {needed.value} token.")
-
-
-def _last_row_number(session: Session, import_id: uuid.UUID) -> int:
-    value = session.exec(select(func.max(ImportRow.row_number)).where(ImportRow.import_id == import_id)).one()
-    return value or 0
-
-
-def _has_rows(session: Session, import_id: uuid.UUID, status: str) -> bool:
-    query = select(ImportRow.id).where(ImportRow.import_id == import_id, ImportRow.status == status).limit(1)
-    return session.exec(query).first() is not None
 
 
 def _read_file_header(path):  # noqa: ANN001, ANN202

@@ -19,6 +19,7 @@ GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/), as the
 from __future__ import annotations
 
 from cross_web import HTTPException
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -54,6 +55,22 @@ def _is_unguarded_simple_request(scope: Scope) -> bool:
     return not any(headers.get(name, "").strip() for name in PREFLIGHT_HEADERS)
 
 
+SUBSCRIPTION_OVER_HTTP = (
+    "Subscriptions run over WebSocket: connect to this URL with the graphql-transport-ws protocol "
+    "and send the token in connection_init's payload as {\"Authorization\": \"Bearer <token>\"}."
+)
+
+
+def _is_subscription(query: str | None, operation_name: str | None) -> bool:
+    try:
+        document = parse(query or "")
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    return len(chosen) == 1 and chosen[0].operation == OperationType.SUBSCRIPTION
+
+
 class GraphQLApp(GraphQL):
     def __init__(self, services: Services, **kwargs: object) -> None:
         from graph.schema import schema
@@ -79,10 +96,19 @@ class GraphQLApp(GraphQL):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(services=self.services, request=request, response=response)
 
+    def should_render_graphql_ide(self, request) -> bool:  # noqa: ANN001
+        """A browser opening a shared GraphiQL link (?query=...) gets GraphiQL, not a JSON answer."""
+        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+            return True
+        return super().should_render_graphql_ide(request)
+
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql_html())
 
     async def execute_single(self, **kwargs: object) -> ExecutionResult:  # type: ignore[override]
+        request_data = kwargs["request_data"]
+        if request_data.protocol == "http" and _is_subscription(request_data.query, request_data.operation_name):
+            raise HTTPException(400, SUBSCRIPTION_OVER_HTTP)
         try:
             return await super().execute_single(**kwargs)  # type: ignore[arg-type]
         except HTTPException as error:

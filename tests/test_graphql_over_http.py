@@ -5,7 +5,6 @@ tests/node/package-lock.json pins (install them with `npm ci --prefix tests/node
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess

@@ -181,3 +181,29 @@ def test_an_unexpected_error_is_masked_with_an_id_that_is_logged(caplog):
     assert "SELECT" not in json.dumps(error)
     assert error["extensions"]["errorId"] in caplog.text
     assert "SELECT secret FROM internals" in caplog.text
+
+
+def test_a_viewer_may_read_but_not_create_start_or_roll_back(client, db, token, validated_import):
+    from domain.auth import issue_token
+
+    viewer = issue_token(db, organisation="Spa One", email="reader@spa-one.test", role="viewer").token
+    result = upload(client, client_csv(1), token=viewer)
+    assert error_code(result) == "FORBIDDEN"
+    for name in ("startImport", "rollbackImport", "updateImportMapping"):
+        query, variables = operations_on(validated_import["id"])[name]
+        assert error_code(gql(client, query, variables, token=viewer)) == "FORBIDDEN", name
+    seen = data_of(gql(client, "query($id: ID!) { import(id: $id) { status } }", {"id": validated_import["id"]}, token=viewer))
+    assert seen["import"]["status"] == "VALIDATED"
+
+
+def test_a_subscription_over_plain_http_is_refused_with_the_way_to_subscribe(client, token, validated_import):
+    query = f'subscription {{ importProgress(id: "{validated_import["id"]}") {{ status }} }}'
+    response = client.post("/graphql", json={"query": query}, headers=auth(token))
+    assert response.status_code == 400
+    assert "WebSocket" in response.json()["errors"][0]["message"]
+
+
+def test_a_browser_opening_a_shared_graphiql_link_gets_graphiql(client):
+    response = client.get("/graphql", params={"query": "{ importTypes { type } }"}, headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()

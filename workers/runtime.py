@@ -45,6 +45,7 @@ def start_worker(runtime: Runtime) -> Worker:
         runtime.broker,
         queues={runtime.queue.queue_name},
         worker_threads=runtime.settings.worker_threads,
+        worker_timeout=100,  # ms between idle polls: stops promptly on shutdown
     )
     worker.start()
     return worker
