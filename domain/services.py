@@ -53,6 +53,7 @@ class ImportService:
         mode: ImportMode,
         upload: Upload,
         mapping: MappingEntries | None = None,
+        premier_core_mapping_id: str | None = None,
     ) -> Import:
         """Store the file, read its header, map it, and enqueue its validation.
 
@@ -61,6 +62,8 @@ class ImportService:
         """
         _require_role(principal, Role.MEMBER)
         spec = get_type(type_name)
+        if premier_core_mapping_id is not None and spec.name != "premier_core":
+            raise BadInput("premierCoreMappingId is only for PREMIER_CORE imports; leave it out for this type.")
         import_id = uuid.uuid4()
         path = upload_path(self.settings.uploads_dir, import_id)
         save_upload(upload.stream, path, max_bytes=self.settings.max_upload_bytes)

@@ -32,6 +32,7 @@ class Mutation:
             mode=input.mode,
             upload=Upload(filename=input.file.filename or "upload.csv", stream=input.file.file),
             mapping=mapping_entries(input.mapping) if input.mapping is not None else None,
+            premier_core_mapping_id=input.premier_core_mapping_id,
         )
         return ImportObject.from_record(record)
 

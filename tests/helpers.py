@@ -64,11 +64,14 @@ def upload(
     mode: str = "STORE",
     mapping: list[dict] | None = None,
     preflight: bool = True,
+    premier_core_mapping_id: str | None = None,
 ) -> dict:
     """createImport as a multipart request (GraphQL multipart request spec)."""
     variables: dict[str, Any] = {"input": {"type": type_, "mode": mode, "file": None}}
     if mapping is not None:
         variables["input"]["mapping"] = mapping
+    if premier_core_mapping_id is not None:
+        variables["input"]["premierCoreMappingId"] = premier_core_mapping_id
     operations = json.dumps({"query": CREATE_IMPORT, "variables": variables})
     file_map = json.dumps({"0": ["variables.input.file"]})
     headers = auth(token) | ({"GraphQL-Preflight": "1"} if preflight else {})
