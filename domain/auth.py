@@ -6,7 +6,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import select
 
@@ -87,6 +87,46 @@ def issue_token(
             )
         )
         return IssuedToken(token, org.name, user.email, user.role)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    prefix: str
+    organisation: str
+    email: str
+    role: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+def list_tokens(db: Database) -> list[TokenInfo]:
+    """Every token (never the token itself: only its first characters), oldest first."""
+    with db.read() as session:
+        rows = session.exec(
+            select(ApiToken, User, Organisation)
+            .join(User, ApiToken.user_id == User.id)
+            .join(Organisation, User.organisation_id == Organisation.id)
+            .order_by(ApiToken.created_at)
+        ).all()
+    return [
+        TokenInfo(t.prefix, o.name, u.email, u.role, as_utc(t.created_at),
+                  t.expires_at and as_utc(t.expires_at), t.revoked_at and as_utc(t.revoked_at))
+        for t, u, o in rows
+    ]
+
+
+def revoke_token(db: Database, prefix: str) -> int:
+    """Revoke the tokens starting with `prefix` (as `list_tokens` shows it); how many."""
+    if len(prefix) < len(TOKEN_PREFIX) + 4:
+        raise BadInput("Give at least the first 8 characters of the token, as `importer token list` shows them.")
+    with db.write() as session:
+        tokens = session.exec(select(ApiToken).where(ApiToken.prefix.startswith(prefix[:12]))).all()
+        tokens = [t for t in tokens if t.revoked_at is None]
+        for token in tokens:
+            token.revoked_at = utcnow()
+            session.add(token)
+        return len(tokens)
 
 
 def has_organisation(db: Database) -> bool:

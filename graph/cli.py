@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from domain.auth import has_organisation, issue_token
+from domain.auth import has_organisation, issue_token, list_tokens, revoke_token
+from domain.errors import BadInput
 from domain.db import Database
 from domain.settings import Settings
 
@@ -67,6 +68,14 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--expires-in-days", type=int, help="the token stops working after this many days")
     _data_dir_option(create)
     create.set_defaults(handler=_token_create)
+
+    listing = token_commands.add_parser("list", help="list tokens (their first characters, user, role, state)")
+    _data_dir_option(listing)
+    listing.set_defaults(handler=_token_list)
+    revoke = token_commands.add_parser("revoke", help="revoke a token: it stops working at once")
+    revoke.add_argument("prefix", help="the token, or its first characters as `importer token list` shows them")
+    _data_dir_option(revoke)
+    revoke.set_defaults(handler=_token_revoke)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL); schema.graphql is its output")
     export.set_defaults(handler=_export_schema)
@@ -154,6 +163,29 @@ def _token_create(args: argparse.Namespace) -> int:
     print(f"token for {issued.email} ({issued.role}) of {issued.organisation!r}:")
     print(issued.token)
     return 0
+
+
+def _token_list(args: argparse.Namespace) -> int:
+    db = _database(_settings(args))
+    for token in list_tokens(db):
+        state = "revoked" if token.revoked_at else (f"expires {token.expires_at:%Y-%m-%d}" if token.expires_at else "active")
+        print(f"{token.prefix}…  {token.organisation}  {token.email}  {token.role}  "
+              f"created {token.created_at:%Y-%m-%d %H:%M}  {state}")
+    db.dispose()
+    return 0
+
+
+def _token_revoke(args: argparse.Namespace) -> int:
+    db = _database(_settings(args))
+    try:
+        count = revoke_token(db, args.prefix)
+    except BadInput as error:
+        print(error.message, file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    print(f"revoked {count} token(s)")
+    return 0 if count else 1
 
 
 def _export_schema(args: argparse.Namespace) -> int:
