@@ -32,7 +32,8 @@ class RowStatus(str, enum.Enum):
     INVALID = "invalid"  # failed validation: the user's to fix
     IMPORTED = "imported"  # its record was written
     FAILED = "failed"  # valid, but its record could not be written (e.g. email taken)
-    ROLLED_BACK = "rolled_back"  # its record was removed by a rollback
+    ROLLED_BACK = "rolled_back"  # a rollback removed its record, or restored the record's before-image
+    ROLLBACK_CONFLICT = "rollback_conflict"  # its record changed since the import: left as it is
 
 
 class Role(str, enum.Enum):
@@ -97,6 +98,7 @@ class Import(SQLModel, table=True):
     failed_validation_rows: int = 0
     failed_import_rows: int = 0
     rolled_back_rows: int = 0
+    rollback_conflict_rows: int = 0
     progress: int = 0
     validation_run: int = 0  # bumped by each remap, so a stale run stops writing
     error_message: str | None = Field(default=None, sa_type=Text)
@@ -124,6 +126,8 @@ class ImportRow(SQLModel, table=True):
     cells: list[str] = Field(default_factory=list, sa_type=JSON)
     errors: list[dict[str, Any]] | None = Field(default=None, sa_type=JSON)
     match_key: str | None = Field(default=None, max_length=320)
+    record_id: int | None = None  # the record an update changed
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # that record as it was, for rollback
 
 
 class Client(SQLModel, table=True):

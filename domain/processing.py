@@ -10,7 +10,7 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import Session, select
 
 from domain.db import Database
@@ -24,6 +24,7 @@ from domain.settings import Settings
 from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
 from domain.validation import RowOutcome, RowValidator
+from domain.writing import is_partial, undo_chunk, write_chunk
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class Processor:
             self._fail(record, f"No column is mapped to the required field(s) {', '.join(missing)}; "
                                "choose a column for each with updateImportMapping.")
             return
-        validator = RowValidator(spec, record.headers, column_indexes(record.mapping))
+        validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record))
         done_through = self._last_stored_row(record.id)
         reader = RowReader(self.settings.data_dir / record.stored_path, _file_format(record))
         batch: list[dict[str, Any]] = []
@@ -142,64 +143,28 @@ class Processor:
         self.publisher.publish(import_id)
 
     def _write_records(self, session: Session, record: Import, first_row: int, last_row: int) -> tuple[int, int]:
-        rows = session.exec(_rows_in(record.id, first_row, last_row, RowStatus.VALID)).all()
+        rows = list(session.exec(_rows_in(record.id, first_row, last_row, RowStatus.VALID)).all())
         if not rows:
             return 0, 0
-        spec = get_type(record.type)
-        validator = RowValidator(spec, record.headers, column_indexes(record.mapping))
-        outcomes = [(row.row_number, validator.validate(row.cells)) for row in rows]
-        keys = {spec.unique_key(o.values[spec.unique_field]) for _, o in outcomes if o.valid}
-        taken = _existing_keys(session, spec, record.organisation_id, keys)
-        now = utcnow()
-        records, failures = [], []
-        for row_number, outcome in outcomes:
-            failure = _import_failure(spec, record, outcome, taken)
-            if failure:
-                failures.append({"rid": row_number, "errors": [failure]})
-                continue
-            records.append({**spec.record(outcome.values), "organisation_id": record.organisation_id,
-                            "import_id": record.id, "import_row": row_number,
-                            "created_at": now, "updated_at": now})
-        if failures:
-            session.connection().execute(
-                update(ImportRow)
-                .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
-                .values(status=RowStatus.FAILED.value, errors=bindparam("errors")),
-                failures,
-            )
-        if records:
-            session.connection().execute(insert(spec.model), records)
-        session.connection().execute(
-            update(ImportRow)
-            .where(ImportRow.import_id == record.id, ImportRow.row_number.between(first_row, last_row),
-                   ImportRow.status == RowStatus.VALID.value)
-            .values(status=RowStatus.IMPORTED.value)
-        )
-        return len(records), len(failures)
+        return write_chunk(session, record, get_type(record.type), rows)
 
     # rollback
 
     def rollback_chunk(self, import_id: uuid.UUID, first_row: int, last_row: int) -> None:
-        """Remove the records this import created from the rows in [first_row, last_row]."""
+        """Undo the rows in [first_row, last_row]: delete what they created, restore what they changed."""
         try:
             with self.db.write() as session:
                 record = session.get(Import, import_id)
                 if record is None or record.status != ImportStatus.ROLLING_BACK.value:
                     return
-                model = get_type(record.type).model
-                session.connection().execute(
-                    delete(model).where(model.import_id == import_id, model.import_row.between(first_row, last_row))
-                )
-                undone = session.connection().execute(
-                    update(ImportRow)
-                    .where(ImportRow.import_id == import_id, ImportRow.row_number.between(first_row, last_row),
-                           ImportRow.status == RowStatus.IMPORTED.value)
-                    .values(status=RowStatus.ROLLED_BACK.value)
-                ).rowcount
-                _bump(session, record, ImportStatus.ROLLING_BACK, rolled_back_rows=Import.rolled_back_rows + undone)
+                undone, conflicts = undo_chunk(session, record, get_type(record.type), first_row, last_row)
+                _bump(session, record, ImportStatus.ROLLING_BACK,
+                      rolled_back_rows=Import.rolled_back_rows + undone,
+                      rollback_conflict_rows=Import.rollback_conflict_rows + conflicts)
                 session.refresh(record)
                 if has_rows(session, import_id, RowStatus.IMPORTED):
-                    record.progress = percent(record.rolled_back_rows, record.imported_rows)
+                    record.progress = percent(record.rolled_back_rows + record.rollback_conflict_rows,
+                                              record.imported_rows)
                 else:
                     finish_rollback(record)
                 session.add(record)
@@ -291,27 +256,6 @@ def _mark_duplicates(session: Session, record: Import, spec: ImportTypeSpec) -> 
         ],
     )
     return len(duplicates)
-
-
-def _existing_keys(session: Session, spec: ImportTypeSpec, organisation_id: uuid.UUID, keys: set[str]) -> set[str]:
-    if not keys:
-        return set()
-    column = getattr(spec.model, spec.unique_column)
-    query = select(column).where(spec.model.organisation_id == organisation_id, column.in_(keys))
-    return set(session.exec(query).all())
-
-
-def _import_failure(spec: ImportTypeSpec, record: Import, outcome: RowOutcome, taken: set[str]) -> dict | None:
-    if not outcome.valid:
-        return {"column": None, "field": None, "value": None,
-                "message": "This row no longer passes validation: " + outcome.errors[0]["message"]}
-    value = outcome.values[spec.unique_field]
-    if spec.unique_key(value) not in taken:
-        return None
-    column = next((e["column"] for e in record.mapping if e["field"] == spec.unique_field), None)
-    label = spec.field(spec.unique_field).label.lower()
-    return {"column": column, "field": spec.unique_field, "value": value,
-            "message": f"A {spec.name.replace('_', ' ')} with {label} {value} already exists"}
 
 
 def _rows_in(import_id: uuid.UUID, first_row: int, last_row: int, status: RowStatus):  # noqa: ANN202

@@ -127,7 +127,7 @@ def _failed_rows(import_id: uuid.UUID):  # noqa: ANN202
     return (
         select(ImportRow)
         .where(ImportRow.import_id == import_id,
-               ImportRow.status.in_([RowStatus.INVALID.value, RowStatus.FAILED.value]))
+               ImportRow.status.in_([RowStatus.INVALID.value, RowStatus.FAILED.value, RowStatus.ROLLBACK_CONFLICT.value]))
         .order_by(ImportRow.row_number)
     )
 

@@ -26,12 +26,14 @@ class RowOutcome:
         return not self.errors
 
 
-def _field_validator(spec: FieldSpec) -> Callable[[Any], Any]:
+def _field_validator(spec: FieldSpec, *, partial: bool) -> Callable[[Any], Any]:
     parse = PARSERS[spec.kind]
 
     def validate(raw: Any) -> Any:
         text = "" if raw is None else str(raw)
         if not text:
+            if partial:
+                return None
             if spec.required:
                 raise PydanticCustomError("required", f"{spec.label} is required")
             return False if spec.kind is FieldKind.BOOLEAN else None
@@ -47,10 +49,14 @@ def _field_validator(spec: FieldSpec) -> Callable[[Any], Any]:
     return validate
 
 
-def row_model(spec: ImportTypeSpec) -> type[BaseModel]:
-    """A pydantic model of the type's row schema: each field takes a trimmed cell."""
+def row_model(spec: ImportTypeSpec, *, partial: bool = False) -> type[BaseModel]:
+    """A pydantic model of the type's row schema: each field takes a trimmed cell.
+
+    `partial` (for updates): a blank cell is None, whether the field is required or not.
+    """
     fields: dict[str, Any] = {
-        item.name: (Annotated[Any, BeforeValidator(_field_validator(item))], None) for item in spec.fields
+        item.name: (Annotated[Any, BeforeValidator(_field_validator(item, partial=partial))], None)
+        for item in spec.fields
     }
     return create_model(
         f"{spec.name.title()}Row", __config__=ConfigDict(extra="ignore"), **fields
@@ -60,15 +66,20 @@ def row_model(spec: ImportTypeSpec) -> type[BaseModel]:
 class RowValidator:
     """Validates rows of one file against one type, through one mapping.
 
-    `mapping` maps a column index to a field name (unmapped columns are ignored).
+    `mapping` maps a column index to a field name (unmapped columns are ignored). With
+    `partial` (UPDATE and UPSERT imports) blank cells are allowed, as they leave a value as
+    it is, but a row must hold one of the type's match keys.
     """
 
-    def __init__(self, spec: ImportTypeSpec, headers: Sequence[str], mapping: dict[int, str]) -> None:
+    def __init__(
+        self, spec: ImportTypeSpec, headers: Sequence[str], mapping: dict[int, str], *, partial: bool = False
+    ) -> None:
         self.spec = spec
+        self.partial = partial
         self.headers = list(headers)
         self.mapping = dict(mapping)
         self.columns = {name: index for index, name in self.mapping.items()}
-        self.model = row_model(spec)
+        self.model = row_model(spec, partial=partial)
 
     def validate(self, cells: Sequence[str]) -> RowOutcome:
         if len(cells) != len(self.headers):
@@ -80,9 +91,16 @@ class RowValidator:
             values = self.model.model_validate(data).model_dump()
         except ValidationError as error:
             return RowOutcome(errors=[self._field_error(item, data) for item in error.errors()])
+        if self.partial and all(values.get(name) in (None, "") for name in self.spec.match_keys):
+            return RowOutcome(errors=[self._no_match_key()])
         unique = values.get(self.spec.unique_field)
         key = self.spec.unique_key(unique) if unique is not None else None
         return RowOutcome(values=values, key=key)
+
+    def _no_match_key(self) -> dict[str, Any]:
+        labels = " or ".join(self.spec.field(name).label.lower() for name in self.spec.match_keys)
+        return {"column": None, "field": None, "value": None,
+                "message": f"This row needs a {labels} to find the record to update"}
 
     def _shape_error(self, cells: Sequence[str]) -> dict[str, Any]:
         return {

@@ -91,6 +91,9 @@ class ImportObject:
     failed_validation_rows: int
     failed_import_rows: int
     rolled_back_rows: int
+    rollback_conflict_rows: int = strawberry.field(
+        description="Rows whose record changed after the import: the rollback left those records as they are."
+    )
     progress: int = strawberry.field(description="0 to 100: how much of the current phase's work is done.")
     error_message: str | None = strawberry.field(description="Why the import is ERRORED.")
     premier_core_mapping_id: str | None
@@ -140,6 +143,7 @@ class ImportObject:
             failed_validation_rows=record.failed_validation_rows,
             failed_import_rows=record.failed_import_rows,
             rolled_back_rows=record.rolled_back_rows,
+            rollback_conflict_rows=record.rollback_conflict_rows,
             progress=record.progress,
             error_message=record.error_message,
             premier_core_mapping_id=record.premier_core_mapping_id,

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 IMPORT_FIELDS = """
   id type mode status filename headers totalRows importedRows failedValidationRows
-  failedImportRows rolledBackRows progress errorMessage missingRequiredFields
+  failedImportRows rolledBackRows rollbackConflictRows progress errorMessage missingRequiredFields
   createdAt updatedAt validatedAt importedAt rolledBackAt errorReportUrl
   mapping { column field confidence }
   createdBy { id email }

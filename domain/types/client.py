@@ -5,7 +5,8 @@ from domain.types.base import FieldKind, FieldSpec, ImportTypeSpec
 
 
 def _record(values):  # noqa: ANN001, ANN202
-    return {**values, "email_key": values["email"].casefold()}
+    email = values.get("email")
+    return {**values, "email_key": email.casefold()} if email else dict(values)
 
 
 CLIENT = ImportTypeSpec(

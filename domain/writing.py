@@ -1,0 +1,289 @@
+"""Writing the records of one chunk of valid rows, in each mode, and undoing them.
+
+STORE creates; UPDATE changes the record found by the type's match key, keeping its
+before-image on the row; UPSERT does either. Undo deletes what was created and restores
+before-images, unless the record changed since: then the row is a rollback conflict.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, or_, update
+from sqlmodel import Session, select
+
+from domain.mapping import column_indexes
+from domain.models import Import, ImportMode, ImportRow, RowStatus, as_utc, utcnow
+from domain.types import FieldKind, ImportTypeSpec
+from domain.validation import RowValidator
+
+
+@dataclass
+class Plan:
+    """What one chunk will do: records to create and to change, rows that fail."""
+
+    creates: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[tuple[ImportRow, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+
+def write_chunk(session: Session, record: Import, spec: ImportTypeSpec, rows: list[ImportRow]) -> tuple[int, int]:
+    """Write the records of `rows` (all VALID) and mark each row; (imported, failed)."""
+    plan = _plan(session, record, spec, rows)
+    now = utcnow()
+    conn = session.connection()
+    if plan.creates:
+        conn.execute(insert(spec.model), [{**c, "created_at": now, "updated_at": now} for c in plan.creates])
+    if plan.changes:
+        _apply_changes(conn, record, spec, plan.changes, now)
+    if plan.failures:
+        conn.execute(
+            update(ImportRow)
+            .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
+            .values(status=RowStatus.FAILED.value, errors=bindparam("errors")),
+            plan.failures,
+        )
+    numbers = [row.row_number for row in rows]
+    conn.execute(
+        update(ImportRow)
+        .where(ImportRow.import_id == record.id, ImportRow.row_number.between(min(numbers), max(numbers)),
+               ImportRow.status == RowStatus.VALID.value)
+        .values(status=RowStatus.IMPORTED.value)
+    )
+    return len(plan.creates) + len(plan.changes), len(plan.failures)
+
+
+def is_partial(record: Import) -> bool:
+    """UPDATE and UPSERT rows may leave cells blank: a blank cell leaves a value as it is."""
+    return record.mode in (ImportMode.UPDATE.value, ImportMode.UPSERT.value)
+
+
+def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: list[ImportRow]) -> Plan:
+    validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record))
+    outcomes = [(row, validator.validate(row.cells)) for row in rows]
+    valid = [(row, o.values) for row, o in outcomes if o.valid]
+    index = _Existing(session, spec, record.organisation_id, [values for _, values in valid])
+    mode = ImportMode(record.mode)
+    plan = Plan()
+    for row, outcome in outcomes:
+        if not outcome.valid:
+            plan.failures.append(_failure(row, None, None, None,
+                                          "This row no longer passes validation: " + outcome.errors[0]["message"]))
+            continue
+        values = outcome.values
+        found, owner = index.match(values), index.owner_of_unique(values)
+        if mode is ImportMode.STORE or found is None:
+            clash = _clash(spec, values, found, owner)
+            if found is None and mode is ImportMode.UPDATE:
+                plan.failures.append(_not_found(row, record, spec, values))
+            elif clash:
+                plan.failures.append(_exists(row, record, spec, values, clash))
+            elif missing := [n for n in spec.required_fields if values.get(n) in (None, "")]:
+                plan.failures.append(_incomplete(row, spec, missing))
+            else:
+                plan.creates.append({**spec.record(_with_defaults(spec, values)), "organisation_id": record.organisation_id,
+                                     "import_id": record.id, "import_row": row.row_number})
+                index.claim(values)
+        elif owner is not None and owner["id"] != found["id"]:
+            plan.failures.append(_exists(row, record, spec, values, spec.unique_field))
+        else:
+            plan.changes.append((row, found, _changed_columns(spec, record, row, values)))
+    return plan
+
+
+class _Existing:
+    """The organisation's records this chunk may touch, found in two queries at most."""
+
+    def __init__(self, session: Session, spec: ImportTypeSpec, organisation_id: uuid.UUID,
+                 rows: list[dict[str, Any]]) -> None:
+        self.spec = spec
+        self.by_key: dict[tuple[str, Any], dict[str, Any]] = {}
+        rows = [values for values in rows if values]
+        wanted: dict[str, set[Any]] = {}
+        for values in rows:
+            for name, key in filter(None, [*_keys(spec, values), self._unique(values)]):
+                wanted.setdefault(name, set()).add(key)
+        if not wanted:
+            return
+        model = spec.model
+        conditions = [getattr(model, name).in_(keys) for name, keys in wanted.items()]
+        for item in session.exec(select(model).where(model.organisation_id == organisation_id, or_(*conditions))):
+            data = item.model_dump()
+            for name in wanted:
+                if data.get(name) is not None:
+                    self.by_key[(name, data[name])] = data
+
+    def match(self, values: dict[str, Any]) -> dict[str, Any] | None:
+        """The record the match keys find: the first key present in the row decides."""
+        for name, key in _keys(self.spec, values):
+            return self.by_key.get((name, key))
+        return None
+
+    def owner_of_unique(self, values: dict[str, Any]) -> dict[str, Any] | None:
+        key = self._unique(values)
+        return None if key is None else self.by_key.get(key)
+
+    def claim(self, values: dict[str, Any]) -> None:
+        """A record this chunk creates: later rows of the chunk see its keys as taken."""
+        for key in [*_keys(self.spec, values), self._unique(values)]:
+            if key is not None:
+                self.by_key.setdefault(key, {"id": None})
+
+    def _unique(self, values: dict[str, Any]) -> tuple[str, Any] | None:
+        value = values.get(self.spec.unique_field)
+        return None if value in (None, "") else (self.spec.unique_column, self.spec.unique_key(value))
+
+
+def _with_defaults(spec: ImportTypeSpec, values: dict[str, Any]) -> dict[str, Any]:
+    """A new record's values: a blank yes/no is no."""
+    return {name: (False if value is None and spec.field(name).kind is FieldKind.BOOLEAN else value)
+            for name, value in values.items()}
+
+
+def _keys(spec: ImportTypeSpec, values: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(column, value) of each match key the row has, in the type's order."""
+    keys = []
+    for name in spec.match_keys:
+        value = values.get(name)
+        if value is None or value == "":
+            continue
+        if name == spec.unique_field:
+            keys.append((spec.unique_column, spec.unique_key(value)))
+        else:
+            keys.append((name, value))
+    return keys
+
+
+def _changed_columns(spec: ImportTypeSpec, record: Import, row: ImportRow, values: dict[str, Any]) -> dict[str, Any]:
+    """The columns an update sets: the fields whose cell is not blank (blank leaves a value as it is)."""
+    filled = {entry["field"] for entry, cell in zip(record.mapping, row.cells, strict=False)
+              if entry["field"] and cell.strip()}
+    columns = spec.record({name: value for name, value in values.items()})
+    keep = set(filled)
+    if spec.unique_field in filled:
+        keep.add(spec.unique_column)
+    return {name: value for name, value in columns.items() if name in keep}
+
+
+def _apply_changes(conn, record: Import, spec: ImportTypeSpec, changes, now: datetime) -> None:  # noqa: ANN001
+    model = spec.model
+    for row, found, columns in changes:
+        conn.execute(update(model).where(model.id == found["id"]).values(**columns, updated_at=now))
+    conn.execute(
+        update(ImportRow)
+        .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
+        .values(status=RowStatus.IMPORTED.value, record_id=bindparam("record"), before=bindparam("image")),
+        [
+            {"rid": row.row_number, "record": found["id"],
+             "image": {"values": {name: _json(found[name]) for name in [*columns, "updated_at"]},
+                       "stamp": now.isoformat()}}
+            for row, found, columns in changes
+        ],
+    )
+
+
+def undo_chunk(session: Session, record: Import, spec: ImportTypeSpec, first_row: int, last_row: int) -> tuple[int, int]:
+    """Undo the imported rows in the range; (undone, conflicts)."""
+    model = spec.model
+    conn = session.connection()
+    rows = session.exec(
+        select(ImportRow).where(ImportRow.import_id == record.id, ImportRow.row_number.between(first_row, last_row),
+                                ImportRow.status == RowStatus.IMPORTED.value)
+    ).all()
+    created = {
+        item.import_row: item
+        for item in session.exec(select(model).where(model.import_id == record.id,
+                                                     model.import_row.between(first_row, last_row)))
+    }
+    changed_ids = [row.record_id for row in rows if row.before is not None]
+    changed = {item.id: item for item in session.exec(select(model).where(model.id.in_(changed_ids)))} if changed_ids else {}
+    undone, conflicts, deletions = [], [], []
+    for row in rows:
+        if row.before is None:
+            item = created.get(row.row_number)
+            if item is not None and as_utc(item.updated_at) != as_utc(item.created_at):
+                conflicts.append(row)
+                continue
+            if item is not None:
+                deletions.append(item.id)
+            undone.append(row)
+        else:
+            item = changed.get(row.record_id)
+            if item is None or as_utc(item.updated_at) != datetime.fromisoformat(row.before["stamp"]):
+                conflicts.append(row)
+                continue
+            conn.execute(update(model).where(model.id == item.id).values(**_restored(model, row.before["values"])))
+            undone.append(row)
+    if deletions:
+        conn.execute(delete(model).where(model.id.in_(deletions)))
+    _mark(conn, record, [r.row_number for r in undone], RowStatus.ROLLED_BACK, None)
+    label = spec.label.lower().rstrip("s")
+    _mark(conn, record, [r.row_number for r in conflicts], RowStatus.ROLLBACK_CONFLICT, [{
+        "column": None, "field": None, "value": None,
+        "message": f"The {label} this row wrote was changed after the import, so the rollback left it as it is",
+    }])
+    return len(undone), len(conflicts)
+
+
+def _mark(conn, record: Import, numbers: list[int], status: RowStatus, errors: list | None) -> None:  # noqa: ANN001
+    if numbers:
+        values: dict[str, Any] = {"status": status.value}
+        if errors is not None:
+            values["errors"] = errors
+        conn.execute(update(ImportRow).where(ImportRow.import_id == record.id, ImportRow.row_number.in_(numbers))
+                     .values(**values))
+
+
+def _restored(model, values: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN001
+    """A before-image back in column types: the record exactly as it was, updated_at included."""
+    restored = {}
+    for name, value in values.items():
+        kind = model.__table__.c[name].type.python_type
+        if value is not None and kind in (date, datetime):
+            value = kind.fromisoformat(value)
+        restored[name] = value
+    return restored
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def _failure(row: ImportRow, column: str | None, field_name: str | None, value: Any, message: str) -> dict[str, Any]:
+    return {"rid": row.row_number,
+            "errors": [{"column": column, "field": field_name, "value": value, "message": message}]}
+
+
+def _column_of(record: Import, field_name: str) -> str | None:
+    return next((e["column"] for e in record.mapping if e["field"] == field_name), None)
+
+
+def _clash(spec: ImportTypeSpec, values: dict[str, Any], found: dict | None, owner: dict | None) -> str | None:
+    """The field whose value an existing record already has, if any."""
+    if found is not None:
+        return next(n for n in spec.match_keys if values.get(n) not in (None, ""))
+    return spec.unique_field if owner is not None else None
+
+
+def _exists(row: ImportRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any], name: str) -> dict[str, Any]:
+    label = spec.field(name).label.lower()
+    noun = spec.label.lower().rstrip("s")
+    return _failure(row, _column_of(record, name), name, values[name],
+                    f"A {noun} with {label} {values[name]} already exists")
+
+
+def _incomplete(row: ImportRow, spec: ImportTypeSpec, missing: list[str]) -> dict[str, Any]:
+    labels = ", ".join(spec.field(name).label for name in missing)
+    noun = spec.label.lower().rstrip("s")
+    return _failure(row, None, missing[0], None, f"No {noun} matches this row, and creating one needs: {labels}")
+
+
+def _not_found(row: ImportRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any]) -> dict[str, Any]:
+    name = next((n for n in spec.match_keys if values.get(n) not in (None, "")), spec.unique_field)
+    label = spec.field(name).label.lower()
+    noun = spec.label.lower().rstrip("s")
+    return _failure(row, _column_of(record, name), name, values.get(name),
+                    f"No {noun} with {label} {values.get(name)} to update")
