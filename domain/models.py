@@ -90,6 +90,7 @@ class Import(SQLModel, table=True):
     encoding: str = Field(max_length=20)
     delimiter: str = Field(max_length=2)
     skip_first_line: bool = False
+    sheet: str | None = Field(default=None, max_length=200)
     headers: list[str] = Field(default_factory=list, sa_type=JSON)
     mapping: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     premier_core_mapping_id: str | None = Field(default=None, max_length=24)
@@ -152,5 +153,21 @@ class Client(SQLModel, table=True):
     marketing_opt_in: bool = False
     notes: str | None = Field(default=None, sa_type=Text)
     external_ref: str | None = Field(default=None, max_length=200, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class SavedMapping(SQLModel, table=True):
+    """A mapping of column names to fields that an organisation reuses for files of one type."""
+
+    __tablename__ = "saved_mappings"
+    __table_args__ = (UniqueConstraint("organisation_id", "type", "name"),)
+
+    id: str = Field(primary_key=True, max_length=24)  # a 24-hex object id, as in the reference API
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id", index=True)
+    type: str = Field(max_length=40)
+    name: str = Field(max_length=200)
+    entries: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    created_by_id: uuid.UUID = Field(foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

@@ -19,7 +19,7 @@ from domain.mapping import column_indexes, missing_required
 from domain.models import Import, ImportRow, RowStatus, utcnow
 from domain.ports import ProgressPublisher, TaskQueue
 from domain.rows import chunk_ranges, has_rows, last_row_number
-from domain.reading import FileFormat, FileProblem, RowReader
+from domain.files import FileFormat, FileProblem, reader
 from domain.settings import Settings
 from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
@@ -70,15 +70,15 @@ class Processor:
             return
         validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record))
         done_through = self._last_stored_row(record.id)
-        reader = RowReader(self.settings.data_dir / record.stored_path, _file_format(record))
+        rows = reader(self.settings.data_dir / record.stored_path, _file_format(record))
         batch: list[dict[str, Any]] = []
         try:
-            for row_number, cells in reader.rows():
+            for row_number, cells in rows.rows():
                 if row_number == 1 or row_number <= done_through:
                     continue
                 batch.append(_row_values(record.id, row_number, cells, validator.validate(cells)))
                 if len(batch) >= VALIDATION_BATCH:
-                    self._store_rows(record, batch, progress=min(99, int(reader.fraction_done() * 100)))
+                    self._store_rows(record, batch, progress=min(99, int(rows.fraction_done() * 100)))
                     batch = []
         except FileProblem as problem:
             self._fail(record, f"The file cannot be read: {problem.message}.")
@@ -195,7 +195,8 @@ class Processor:
 
 
 def _file_format(record: Import) -> FileFormat:
-    return FileFormat(encoding=record.encoding, delimiter=record.delimiter, skip_first_line=record.skip_first_line)
+    return FileFormat(encoding=record.encoding, delimiter=record.delimiter, skip_first_line=record.skip_first_line,
+                      sheet=record.sheet)
 
 
 def _row_values(import_id: uuid.UUID, row_number: int, cells: list[str], outcome: RowOutcome) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from domain.auth import Principal
 from domain.db import Database
 from domain.errors import BadInput
 from domain.models import Import, ImportRow, RowStatus
-from domain.services import owned_import
+from domain.access import owned_import
 
 MAX_PAGE = 500
 T = TypeVar("T")

@@ -22,7 +22,7 @@ SAMPLE_LINES = 200  # lines looked at to choose the delimiter
 CANDIDATES = (",", ";", "\t", "|")
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 MAGIC = (  # (how the file starts, what to tell the person)
-    ((b"PK\x03\x04", b"PK\x05\x06"), "this is a ZIP or XLSX file, not CSV; save it as CSV"),
+    ((b"PK\x03\x04", b"PK\x05\x06"), "this is a ZIP file, not CSV text or an XLSX workbook"),
     ((b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",), "this is an old Excel (.xls) or other Office file, not CSV; save it as CSV"),
     ((b"%PDF",), "this looks like a binary file (PDF document), not CSV"),
     ((b"\x89PNG\r\n\x1a\n",), "this looks like a binary file (PNG image), not CSV"),
@@ -49,6 +49,7 @@ class FileFormat:
     encoding: str
     delimiter: str
     skip_first_line: bool = False
+    sheet: str | None = None  # XLSX only: the sheet to read (None: the first)
 
 
 # format detection
@@ -272,10 +273,10 @@ def read_header(path: Path, fmt: FileFormat) -> tuple[list[str], bool]:
         has_data_row = next(rows, None) is not None
     finally:
         rows.close()
-    return _clean_header(first[1]), has_data_row
+    return clean_header(first[1]), has_data_row
 
 
-def _clean_header(cells: list[str]) -> list[str]:
+def clean_header(cells: list[str]) -> list[str]:
     names = [cell.strip().lstrip("\ufeff").strip() or f"Column {i}" for i, cell in enumerate(cells, 1)]
     first_spelling: dict[str, str] = {}
     for name in names:

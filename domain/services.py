@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
 
+from domain.access import owned_import, require_role
 from domain.auth import Principal
 from domain.db import Database
-from domain.errors import BadFile, BadInput, Forbidden, NotFound
+from domain.errors import BadFile, BadInput
 from domain.lifecycle import finish_import, finish_rollback, move
 from domain.mapping import checked_mapping, missing_required, propose_mapping
+from domain.mappings import saved_entries
 from domain.models import Import, ImportMode, ImportRow, Role, RowStatus
 from domain.ports import ProgressPublisher, TaskQueue
 from domain.rows import chunk_ranges, has_rows, last_row_number
-from domain.reading import FileProblem, detect_format, read_header
+from domain.files import FileProblem, detect, header
 from domain.settings import Settings
 from domain.status import ImportStatus
 from domain.storage import save_upload, upload_path
@@ -53,22 +54,30 @@ class ImportService:
         mode: ImportMode,
         upload: Upload,
         mapping: MappingEntries | None = None,
+        mapping_id: str | None = None,
+        sheet: str | None = None,
         premier_core_mapping_id: str | None = None,
     ) -> Import:
         """Store the file, read its header, map it, and enqueue its validation.
 
-        Raises BadFile when the file cannot be read (nothing is kept), BadInput for a bad
-        type or mapping.
+        The mapping is `mapping`, or the saved mapping `mapping_id`, or proposed from the
+        headers. Raises BadFile when the file cannot be read (nothing is kept), BadInput for
+        a bad type or mapping.
         """
-        _require_role(principal, Role.MEMBER)
+        require_role(principal, Role.MEMBER)
         spec = get_type(type_name)
+        if mapping is not None and mapping_id is not None:
+            raise BadInput("Give either a mapping or a saved mappingId, not both.")
         if premier_core_mapping_id is not None and spec.name != "premier_core":
             raise BadInput("premierCoreMappingId is only for PREMIER_CORE imports; leave it out for this type.")
         import_id = uuid.uuid4()
         path = upload_path(self.settings.uploads_dir, import_id)
         save_upload(upload.stream, path, max_bytes=self.settings.max_upload_bytes)
         try:
-            fmt, headers = _read_file_header(path)
+            fmt, headers = _read_file_header(path, sheet)
+            if mapping_id is not None:
+                with self.db.read() as session:
+                    mapping = saved_entries(session, principal, mapping_id, spec, headers)
             entries = checked_mapping(mapping, headers, spec) if mapping is not None else propose_mapping(headers, spec)
         except BaseException:
             path.unlink(missing_ok=True)
@@ -85,6 +94,7 @@ class ImportService:
             encoding=fmt.encoding,
             delimiter=fmt.delimiter,
             skip_first_line=fmt.skip_first_line,
+            sheet=fmt.sheet,
             headers=headers,
             mapping=entries,
         )
@@ -95,9 +105,9 @@ class ImportService:
 
     def update_mapping(self, principal: Principal, import_id: uuid.UUID, mapping: MappingEntries) -> Import:
         """Replace the mapping and validate every row again."""
-        _require_role(principal, Role.MEMBER)
+        require_role(principal, Role.MEMBER)
         with self.db.write() as session:
-            record = _owned(session, principal, import_id, lock=True)
+            record = owned_import(session, principal, import_id, lock=True)
             spec = get_type(record.type)
             entries = checked_mapping(mapping, record.headers, spec)
             move(record, ImportStatus.VALIDATING)
@@ -114,9 +124,9 @@ class ImportService:
 
     def start_import(self, principal: Principal, import_id: uuid.UUID) -> Import:
         """Move a validated import to importing and enqueue its valid rows in chunks."""
-        _require_role(principal, Role.MEMBER)
+        require_role(principal, Role.MEMBER)
         with self.db.write() as session:
-            record = _owned(session, principal, import_id, lock=True)
+            record = owned_import(session, principal, import_id, lock=True)
             if record.mode == ImportMode.VALIDATE.value:
                 raise BadInput("This import's mode is VALIDATE: it only validates. Upload the file again with mode STORE to import it.")
             missing = missing_required(record.mapping, get_type(record.type))
@@ -134,9 +144,9 @@ class ImportService:
 
     def rollback_import(self, principal: Principal, import_id: uuid.UUID) -> Import:
         """Undo an import (finished, or under way): remove every record it created."""
-        _require_role(principal, Role.MEMBER)
+        require_role(principal, Role.MEMBER)
         with self.db.write() as session:
-            record = _owned(session, principal, import_id, lock=True)
+            record = owned_import(session, principal, import_id, lock=True)
             move(record, ImportStatus.ROLLING_BACK)
             record.progress = 0
             last_row = last_row_number(session, import_id)
@@ -152,29 +162,10 @@ class ImportService:
             send(import_id, first, last)
 
 
-def owned_import(session: Session, principal: Principal, import_id: uuid.UUID) -> Import:
-    """The import if it belongs to the caller's organisation, else NotFound."""
-    return _owned(session, principal, import_id, lock=False)
-
-
-def _owned(session: Session, principal: Principal, import_id: uuid.UUID, *, lock: bool) -> Import:
-    query = select(Import).where(Import.id == import_id, Import.organisation_id == principal.organisation_id)
-    record = session.exec(query.with_for_update() if lock else query).first()
-    if record is None:
-        raise NotFound("import", import_id)
-    return record
-
-
-def _require_role(principal: Principal, needed: Role) -> None:
-    order = [Role.VIEWER, Role.MEMBER, Role.ADMIN]
-    if order.index(principal.role) < order.index(needed):
-        raise Forbidden(f"Your role ({principal.role.value}) may not do this; ask an admin for a {needed.value} token.")
-
-
-def _read_file_header(path):  # noqa: ANN001, ANN202
+def _read_file_header(path, sheet):  # noqa: ANN001, ANN202
     try:
-        fmt = detect_format(path)
-        headers, has_data = read_header(path, fmt)
+        fmt = detect(path, sheet=sheet)
+        headers, has_data = header(path, fmt)
     except FileProblem as problem:
         raise BadFile(f"The file cannot be read: {problem.message}.") from None
     if not has_data:

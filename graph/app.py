@@ -17,6 +17,7 @@ from domain.services import ImportService
 from domain.settings import Settings
 from graph.context import Services
 from graph.downloads import error_report
+from graph.templates import template
 from graph.graphiql import graphiql_routes
 from graph.http import GraphQLApp
 from graph.progress import ProgressHub
@@ -63,6 +64,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/imports/{import_id}/error-report.csv", error_report),
+            Route("/import-types/{type}/template.csv", template),
             Route("/health", health),
             *graphiql_routes(),
         ],

@@ -44,6 +44,10 @@ class CreateImportInput:
     mapping: list[MappingInput] | None = strawberry.field(
         default=None, description="Leave out to have the columns mapped automatically."
     )
+    mapping_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Apply a saved mapping (from importMappings) instead of `mapping`."
+    )
+    sheet: str | None = strawberry.field(default=None, description="XLSX only: the sheet to read (default: the first).")
     premier_core_mapping_id: str | None = None
 
 

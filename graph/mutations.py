@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.errors import NotFound
+from domain.mappings import save_mapping
 from domain.services import Upload
 from graph.context import Info
 from graph.inputs import CreateImportInput, MappingInput, mapping_entries, parse_id
@@ -32,6 +33,8 @@ class Mutation:
             mode=input.mode,
             upload=Upload(filename=input.file.filename or "upload.csv", stream=input.file.file),
             mapping=mapping_entries(input.mapping) if input.mapping is not None else None,
+            mapping_id=str(input.mapping_id) if input.mapping_id is not None else None,
+            sheet=input.sheet,
             premier_core_mapping_id=input.premier_core_mapping_id,
         )
         return ImportObject.from_record(record)
@@ -41,6 +44,12 @@ class Mutation:
         principal = await info.context.principal()
         service = info.context.services.imports
         record = await call(service.update_mapping, principal, _import_id(id), mapping_entries(mapping))
+        return ImportObject.from_record(record)
+
+    @strawberry.mutation(description="Save the import's current mapping under a name, for files to come (admins).")
+    async def save_import_mapping(self, info: Info, id: strawberry.ID, name: str) -> ImportObject:  # noqa: A002
+        principal = await info.context.principal()
+        record = await call(save_mapping, info.context.services.db, principal, _import_id(id), name)
         return ImportObject.from_record(record)
 
     @strawberry.mutation(description="Import the valid rows of a VALIDATED import, in the background.")

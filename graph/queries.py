@@ -10,7 +10,8 @@ from domain.types import IMPORT_TYPES
 from graph.context import Info
 from graph.inputs import ImportFilterInput, parse_id
 from graph.threads import call
-from graph.types import ImportConnection, ImportEdge, ImportObject, ImportTypeInfo, PageInfo
+from domain.mappings import list_mappings
+from graph.types import ImportConnection, ImportEdge, ImportKind, ImportObject, ImportTypeInfo, PageInfo, SavedMapping
 
 
 @strawberry.type
@@ -38,6 +39,12 @@ class Query:
             edges=[ImportEdge(cursor=c, node=ImportObject.from_record(r)) for c, r in page.items],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         )
+
+    @strawberry.field(description="Your organisation's saved mappings for one import type.")
+    async def import_mappings(self, info: Info, type: ImportKind) -> list[SavedMapping]:  # noqa: A002
+        principal = await info.context.principal()
+        saved = await call(list_mappings, info.context.services.db, principal, type.value)
+        return [SavedMapping.from_record(item) for item in saved]
 
     @strawberry.field(description="The import types available, with their fields, for a mapping screen.")
     async def import_types(self, info: Info) -> list[ImportTypeInfo]:

@@ -81,6 +81,7 @@ class ImportObject:
     mode: ImportMode
     status: ImportStatus
     filename: str
+    sheet: str | None = strawberry.field(description="The XLSX sheet read, when one was chosen.")
     headers: list[str]
     mapping: list[MappingEntry]
     missing_required_fields: list[str] = strawberry.field(
@@ -135,6 +136,7 @@ class ImportObject:
             mode=models.ImportMode(record.mode),
             status=DomainImportStatus(record.status),
             filename=record.filename,
+            sheet=record.sheet,
             headers=list(record.headers),
             mapping=[MappingEntry(**entry) for entry in record.mapping],
             missing_required_fields=missing_required(record.mapping, spec),
@@ -191,12 +193,36 @@ class FieldInfo:
 
 
 @strawberry.type
+class SavedMapping:
+    """A mapping saved by your organisation, to apply to new files of its type (`mappingId`)."""
+
+    id: strawberry.ID = strawberry.field(description="A 24-hex object id.")
+    type: ImportKind
+    name: str
+    mapping: list[MappingEntry]
+    updated_at: datetime
+
+    @classmethod
+    def from_record(cls, record: models.SavedMapping) -> SavedMapping:
+        return cls(
+            id=strawberry.ID(record.id), type=ImportKind(record.type), name=record.name,
+            mapping=[MappingEntry(column=e["column"], field=e["field"], confidence=1.0 if e["field"] else 0.0)
+                     for e in record.entries],
+            updated_at=as_utc(record.updated_at),
+        )
+
+
+@strawberry.type
 class ImportTypeInfo:
     type: ImportKind
     label: str
     fields: list[FieldInfo]
     match_keys: list[str] = strawberry.field(description="Fields that find an existing record, first present wins.")
     unique_field: str
+
+    @strawberry.field(description="A CSV with the type's columns and an example row, to fill in.")
+    def template_url(self) -> str:
+        return f"/import-types/{self.type.value}/template.csv"
 
     @classmethod
     def from_spec(cls, spec: ImportTypeSpec) -> ImportTypeInfo:

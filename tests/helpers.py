@@ -9,7 +9,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 IMPORT_FIELDS = """
-  id type mode status filename headers totalRows importedRows failedValidationRows
+  id type mode status filename sheet headers totalRows importedRows failedValidationRows
   failedImportRows rolledBackRows rollbackConflictRows progress errorMessage missingRequiredFields
   createdAt updatedAt validatedAt importedAt rolledBackAt errorReportUrl
   mapping { column field confidence }
@@ -65,11 +65,14 @@ def upload(
     mapping: list[dict] | None = None,
     preflight: bool = True,
     premier_core_mapping_id: str | None = None,
+    sheet: str | None = None,
 ) -> dict:
     """createImport as a multipart request (GraphQL multipart request spec)."""
     variables: dict[str, Any] = {"input": {"type": type_, "mode": mode, "file": None}}
     if mapping is not None:
         variables["input"]["mapping"] = mapping
+    if sheet is not None:
+        variables["input"]["sheet"] = sheet
     if premier_core_mapping_id is not None:
         variables["input"]["premierCoreMappingId"] = premier_core_mapping_id
     operations = json.dumps({"query": CREATE_IMPORT, "variables": variables})
