@@ -3,9 +3,10 @@
 import enum
 import uuid
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -169,5 +170,194 @@ class SavedMapping(SQLModel, table=True):
     name: str = Field(max_length=200)
     entries: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     created_by_id: uuid.UUID = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+# The records of the other import types. Each has the columns every import target has
+# (organisation_id, import_id, import_row, created_at, updated_at), a normalised key column
+# (trimmed, case-folded) unique per organisation, and money as Numeric(12, 2) with a currency.
+
+
+def _money() -> Any:
+    return Field(sa_type=Numeric(12, 2))
+
+
+def _optional_money() -> Any:
+    return Field(default=None, sa_type=Numeric(12, 2))
+
+
+class AppointmentType(SQLModel, table=True):
+    """A treatment or service a client books one-to-one (a 60-minute facial)."""
+
+    __tablename__ = "appointment_types"
+    __table_args__ = (UniqueConstraint("organisation_id", "code_key"),
+                      Index("ix_appointment_types_import", "import_id", "import_row"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    import_id: uuid.UUID | None = Field(default=None, foreign_key="imports.id")
+    import_row: int | None = None
+    code: str = Field(max_length=50)
+    code_key: str = Field(max_length=50)
+    name: str = Field(max_length=200)
+    category: str | None = Field(default=None, max_length=200)
+    duration_minutes: int
+    buffer_minutes: int | None = None
+    price: Decimal = _money()
+    currency: str = Field(max_length=3)
+    tax_rate: Decimal | None = Field(default=None, sa_type=Numeric(5, 2))
+    online_bookable: bool = False
+    description: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class SessionType(SQLModel, table=True):
+    """A class many clients book into (a 45-minute spin class for 20)."""
+
+    __tablename__ = "session_types"
+    __table_args__ = (UniqueConstraint("organisation_id", "code_key"),
+                      Index("ix_session_types_import", "import_id", "import_row"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    import_id: uuid.UUID | None = Field(default=None, foreign_key="imports.id")
+    import_row: int | None = None
+    code: str = Field(max_length=50)
+    code_key: str = Field(max_length=50)
+    name: str = Field(max_length=200)
+    category: str | None = Field(default=None, max_length=200)
+    level: str | None = Field(default=None, max_length=20)
+    duration_minutes: int
+    capacity: int
+    price: Decimal = _money()
+    currency: str = Field(max_length=3)
+    description: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class AreaBookingType(SQLModel, table=True):
+    """A bookable area (a tennis court, a sauna suite), booked in slots."""
+
+    __tablename__ = "area_booking_types"
+    __table_args__ = (UniqueConstraint("organisation_id", "code_key"),
+                      Index("ix_area_booking_types_import", "import_id", "import_row"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    import_id: uuid.UUID | None = Field(default=None, foreign_key="imports.id")
+    import_row: int | None = None
+    code: str = Field(max_length=50)
+    code_key: str = Field(max_length=50)
+    name: str = Field(max_length=200)
+    location: str | None = Field(default=None, max_length=200)
+    slot_minutes: int
+    capacity: int
+    price: Decimal = _money()
+    currency: str = Field(max_length=3)
+    description: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class RetailProduct(SQLModel, table=True):
+    """A product sold over the counter."""
+
+    __tablename__ = "retail_products"
+    __table_args__ = (UniqueConstraint("organisation_id", "sku_key"),
+                      Index("ix_retail_products_import", "import_id", "import_row"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    import_id: uuid.UUID | None = Field(default=None, foreign_key="imports.id")
+    import_row: int | None = None
+    sku: str = Field(max_length=50)
+    sku_key: str = Field(max_length=50)
+    name: str = Field(max_length=200)
+    barcode: str | None = Field(default=None, max_length=13)
+    brand: str | None = Field(default=None, max_length=200)
+    category: str | None = Field(default=None, max_length=200)
+    price: Decimal = _money()
+    cost: Decimal | None = _optional_money()
+    currency: str = Field(max_length=3)
+    tax_rate: Decimal | None = Field(default=None, sa_type=Numeric(5, 2))
+    stock: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class InventoryProduct(SQLModel, table=True):
+    """Stock kept for the business's own use (massage oil, towels), not sold."""
+
+    __tablename__ = "inventory_products"
+    __table_args__ = (UniqueConstraint("organisation_id", "sku_key"),
+                      Index("ix_inventory_products_import", "import_id", "import_row"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    import_id: uuid.UUID | None = Field(default=None, foreign_key="imports.id")
+    import_row: int | None = None
+    sku: str = Field(max_length=50)
+    sku_key: str = Field(max_length=50)
+    name: str = Field(max_length=200)
+    unit: str = Field(max_length=20)
+    supplier: str | None = Field(default=None, max_length=200)
+    cost: Decimal | None = _optional_money()
+    currency: str = Field(max_length=3)
+    stock: int | None = None
+    reorder_level: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Voucher(SQLModel, table=True):
+    """A gift voucher: an amount, or a service it pays for."""
+
+    __tablename__ = "vouchers"
+    __table_args__ = (UniqueConstraint("organisation_id", "code_key"),
+                      Index("ix_vouchers_import", "import_id", "import_row"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    import_id: uuid.UUID | None = Field(default=None, foreign_key="imports.id")
+    import_row: int | None = None
+    code: str = Field(max_length=50)
+    code_key: str = Field(max_length=50)
+    value: Decimal | None = _optional_money()
+    currency: str | None = Field(default=None, max_length=3)
+    service: str | None = Field(default=None, max_length=200)
+    issued_on: date
+    expires_on: date | None = None
+    recipient_name: str | None = Field(default=None, max_length=200)
+    recipient_email: str | None = Field(default=None, max_length=320)
+    notes: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Package(SQLModel, table=True):
+    """A bundle of appointment types and retail products sold at one price.
+
+    `items` lists what it holds: {"type": "appointment_type" | "retail_product", "id", "code"}.
+    """
+
+    __tablename__ = "packages"
+    __table_args__ = (UniqueConstraint("organisation_id", "code_key"),
+                      Index("ix_packages_import", "import_id", "import_row"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    import_id: uuid.UUID | None = Field(default=None, foreign_key="imports.id")
+    import_row: int | None = None
+    code: str = Field(max_length=50)
+    code_key: str = Field(max_length=50)
+    name: str = Field(max_length=200)
+    items: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    price: Decimal = _money()
+    currency: str = Field(max_length=3)
+    valid_days: int | None = None
+    description: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

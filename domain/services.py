@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,13 +15,13 @@ from domain.access import owned_import, require_role
 from domain.auth import Principal
 from domain.db import Database
 from domain.errors import BadFile, BadInput
+from domain.files import FileProblem, detect, header
 from domain.lifecycle import finish_import, finish_rollback, move
 from domain.mapping import checked_mapping, missing_required, propose_mapping
 from domain.mappings import saved_entries
 from domain.models import Import, ImportMode, ImportRow, Role, RowStatus
 from domain.ports import ProgressPublisher, TaskQueue
 from domain.rows import chunk_ranges, has_rows, last_row_number
-from domain.files import FileProblem, detect, header
 from domain.settings import Settings
 from domain.status import ImportStatus
 from domain.storage import save_upload, upload_path
@@ -70,6 +71,17 @@ class ImportService:
             raise BadInput("Give either a mapping or a saved mappingId, not both.")
         if premier_core_mapping_id is not None and spec.name != "premier_core":
             raise BadInput("premierCoreMappingId is only for PREMIER_CORE imports; leave it out for this type.")
+        if spec.name == "premier_core":
+            # A Premier Core import applies its saved mapping, given as premierCoreMappingId.
+            if premier_core_mapping_id is None:
+                raise BadInput("A PREMIER_CORE import needs premierCoreMappingId: the id of a saved "
+                               "premier_core mapping.")
+            if not re.fullmatch(r"[0-9a-fA-F]{24}", premier_core_mapping_id):
+                raise BadInput(f"premierCoreMappingId {premier_core_mapping_id!r} is not a 24-hex id.")
+            if mapping is not None or mapping_id is not None:
+                raise BadInput("A PREMIER_CORE import takes its mapping from premierCoreMappingId; "
+                               "leave out mapping and mappingId.")
+            mapping_id = premier_core_mapping_id = premier_core_mapping_id.lower()
         import_id = uuid.uuid4()
         path = upload_path(self.settings.uploads_dir, import_id)
         save_upload(upload.stream, path, max_bytes=self.settings.max_upload_bytes)
@@ -97,6 +109,7 @@ class ImportService:
             sheet=fmt.sheet,
             headers=headers,
             mapping=entries,
+            premier_core_mapping_id=premier_core_mapping_id,
         )
         with self.db.write() as session:
             session.add(record)

@@ -6,10 +6,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    create_model,
+)
 from pydantic_core import PydanticCustomError
 
-from domain.fields import PARSERS
+from domain.fields import parse_field
 from domain.types.base import FieldKind, FieldSpec, ImportTypeSpec
 
 
@@ -27,7 +33,8 @@ class RowOutcome:
 
 
 def _field_validator(spec: FieldSpec, *, partial: bool) -> Callable[[Any], Any]:
-    parse = PARSERS[spec.kind]
+    def parse(text: str) -> Any:
+        return parse_field(spec, text)
 
     def validate(raw: Any) -> Any:
         text = "" if raw is None else str(raw)
@@ -93,9 +100,19 @@ class RowValidator:
             return RowOutcome(errors=[self._field_error(item, data) for item in error.errors()])
         if self.partial and all(values.get(name) in (None, "") for name in self.spec.match_keys):
             return RowOutcome(errors=[self._no_match_key()])
+        if self.spec.check is not None:
+            known = {k: v for k, v in values.items() if v is not None} if self.partial else values
+            problems = self.spec.check(known)
+            if problems:
+                return RowOutcome(errors=[self._rule_error(name, message, data) for name, message in problems])
         unique = values.get(self.spec.unique_field)
         key = self.spec.unique_key(unique) if unique is not None else None
         return RowOutcome(values=values, key=key)
+
+    def _rule_error(self, name: str, message: str, data: dict[str, str]) -> dict[str, Any]:
+        index = self.columns.get(name)
+        return {"column": self.headers[index] if index is not None else None, "field": name,
+                "value": data.get(name) or None, "message": message}
 
     def _no_match_key(self) -> dict[str, Any]:
         labels = " or ".join(self.spec.field(name).label.lower() for name in self.spec.match_keys)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, or_, update
@@ -65,6 +66,7 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: list[Imp
     validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record))
     outcomes = [(row, validator.validate(row.cells)) for row in rows]
     valid = [(row, o.values) for row, o in outcomes if o.valid]
+    refused = _resolve(session, record, spec, valid)
     index = _Existing(session, spec, record.organisation_id, [values for _, values in valid])
     mode = ImportMode(record.mode)
     plan = Plan()
@@ -72,6 +74,9 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: list[Imp
         if not outcome.valid:
             plan.failures.append(_failure(row, None, None, None,
                                           "This row no longer passes validation: " + outcome.errors[0]["message"]))
+            continue
+        if row.row_number in refused:
+            plan.failures.append(_failure(row, None, None, None, refused[row.row_number]))
             continue
         values = outcome.values
         found, owner = index.match(values), index.owner_of_unique(values)
@@ -92,6 +97,21 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: list[Imp
         else:
             plan.changes.append((row, found, _changed_columns(spec, record, row, values)))
     return plan
+
+
+def _resolve(session: Session, record: Import, spec: ImportTypeSpec,
+             valid: list[tuple[ImportRow, dict[str, Any]]]) -> dict[int, str]:
+    """The type's references to existing records resolved in place; row number -> error."""
+    if spec.resolve is None or not valid:
+        return {}
+    refused = {}
+    answers = spec.resolve(session, record.organisation_id, [values for _, values in valid])
+    for (row, values), (message, resolved) in zip(valid, answers, strict=True):
+        if message is not None:
+            refused[row.row_number] = message
+        else:
+            values.update(resolved or {})
+    return refused
 
 
 class _Existing:
@@ -244,11 +264,15 @@ def _restored(model, values: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN001
         kind = model.__table__.c[name].type.python_type
         if value is not None and kind in (date, datetime):
             value = kind.fromisoformat(value)
+        elif value is not None and kind is Decimal:
+            value = Decimal(value)
         restored[name] = value
     return restored
 
 
 def _json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 

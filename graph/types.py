@@ -182,13 +182,15 @@ class FieldInfo:
     aliases: list[str]
     example: str
     description: str
+    allowed_values: list[str] = strawberry.field(
+        description="The values a choice field accepts (in any case); empty for other fields.")
 
     @classmethod
     def from_spec(cls, spec: FieldSpec) -> FieldInfo:
         return cls(
             name=spec.name, label=spec.label, kind=spec.kind.value, required=spec.required,
             max_length=spec.max_length, aliases=list(spec.aliases), example=spec.example,
-            description=spec.description,
+            description=spec.description, allowed_values=list(spec.allowed),
         )
 
 

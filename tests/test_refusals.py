@@ -151,7 +151,7 @@ def test_an_unreadable_file_is_bad_file_and_leaves_nothing_behind(client, token,
 
 
 def test_an_unavailable_type_or_a_bad_mapping_is_bad_input(client, token, settings):
-    assert error_code(upload(client, client_csv(1), token=token, type_="VOUCHER")) == "BAD_INPUT"
+    assert error_code(upload(client, client_csv(1), token=token, type_="PREMIER_CORE")) == "BAD_INPUT"
     mapping_id = upload(client, client_csv(1), token=token, premier_core_mapping_id="64a9f3b2c3d8e1f4a5b6c7d8")
     assert error_code(mapping_id) == "BAD_INPUT"
     assert "only for PREMIER_CORE" in mapping_id["errors"][0]["message"]

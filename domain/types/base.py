@@ -9,6 +9,11 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
+# The currencies an amount may be in (ISO 4217); a blank currency is DEFAULT_CURRENCY.
+CURRENCIES = ("GBP", "EUR", "USD", "AUD", "CAD", "NZD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK",
+              "AED", "ZAR", "SGD", "HKD")
+DEFAULT_CURRENCY = "GBP"
+
 
 class FieldKind(str, enum.Enum):
     TEXT = "text"
@@ -16,6 +21,13 @@ class FieldKind(str, enum.Enum):
     DATE = "date"
     BOOLEAN = "boolean"
     PHONE = "phone"
+    INTEGER = "integer"  # a whole number, within minimum/maximum
+    DECIMAL = "decimal"  # an exact number with at most 2 decimal places (a tax rate in %)
+    MONEY = "money"  # an exact amount with at most 2 decimal places; a leading £ $ or € is allowed
+    CHOICE = "choice"  # one of `allowed`, in any case; a near miss is suggested
+    BARCODE = "barcode"  # EAN-13, UPC-A or EAN-8 with a valid check digit
+    CODE = "code"  # a code or SKU: letters, digits and - _ . /; compared without regard to case
+    REFERENCES = "references"  # codes or SKUs separated by ';'
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,9 @@ class FieldSpec:
     aliases: tuple[str, ...] = ()
     example: str = ""
     description: str = ""
+    allowed: tuple[str, ...] = ()  # CHOICE: the values accepted (in any case), stored as written here
+    minimum: int | None = None  # INTEGER, DECIMAL and MONEY: the least value accepted
+    maximum: int | None = None  # INTEGER, DECIMAL and MONEY: the greatest value accepted
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,13 @@ class ImportTypeSpec:
     unique_column: str
     match_keys: tuple[str, ...]
     record: Callable[[Mapping[str, Any]], dict[str, Any]] = field(default=dict)
+    # Row-level rules run after each field parsed: (field, message) per problem. In UPDATE
+    # and UPSERT a blank cell leaves a value as it is, so its field is absent from the dict.
+    check: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None
+    # References to existing records, checked when a chunk is written:
+    # resolve(session, organisation_id, values_list) gives, per row, (message, None) for a
+    # row error or (None, values) with the references resolved.
+    resolve: Callable[[Any, Any, list[dict[str, Any]]], list[tuple[str | None, dict[str, Any] | None]]] | None = None
 
     def field(self, name: str) -> FieldSpec:
         for spec in self.fields:
