@@ -226,19 +226,18 @@ def _claim_validation(session: Session, record: Import, *, total: int, invalid: 
 
 def _mark_duplicates(session: Session, record: Import, spec: ImportTypeSpec) -> int:
     """Mark the second and later valid rows sharing a unique key as invalid, naming the first."""
-    first = (
-        select(ImportRow.match_key, func.min(ImportRow.row_number).label("first_row"))
+    # One scan with a window function: a join on a grouped subquery is planned as a
+    # nested loop on PostgreSQL before the new rows have statistics (quadratic).
+    numbered = (
+        select(ImportRow.row_number, ImportRow.cells,
+               func.min(ImportRow.row_number).over(partition_by=ImportRow.match_key).label("first_row"))
         .where(ImportRow.import_id == record.id, ImportRow.status == RowStatus.VALID.value,
                ImportRow.match_key.is_not(None))
-        .group_by(ImportRow.match_key)
-        .having(func.count() > 1)
         .subquery()
     )
     duplicates = session.connection().execute(
-        select(ImportRow.row_number, ImportRow.cells, first.c.first_row)
-        .join(first, ImportRow.match_key == first.c.match_key)
-        .where(ImportRow.import_id == record.id, ImportRow.status == RowStatus.VALID.value,
-               ImportRow.row_number > first.c.first_row)
+        select(numbered.c.row_number, numbered.c.cells, numbered.c.first_row)
+        .where(numbered.c.row_number > numbered.c.first_row)
     ).all()
     if not duplicates:
         return 0

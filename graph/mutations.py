@@ -5,12 +5,12 @@ from __future__ import annotations
 import strawberry
 
 from domain.errors import NotFound
-from domain.mappings import save_mapping
+from domain.mappings import create_mapping, save_mapping
 from domain.services import Upload
 from graph.context import Info
 from graph.inputs import CreateImportInput, MappingInput, mapping_entries, parse_id
 from graph.threads import call
-from graph.types import ImportObject
+from graph.types import ImportKind, ImportObject, SavedMapping
 
 
 def _import_id(value: strawberry.ID):  # noqa: ANN202
@@ -51,6 +51,16 @@ class Mutation:
         principal = await info.context.principal()
         record = await call(save_mapping, info.context.services.db, principal, _import_id(id), name)
         return ImportObject.from_record(record)
+
+    @strawberry.mutation(description="Save a mapping written by hand, e.g. of another system's export "
+                         "(admins); apply it with createImport's mappingId or premierCoreMappingId.")
+    async def create_import_mapping(
+        self, info: Info, type: ImportKind, name: str, mapping: list[MappingInput]  # noqa: A002
+    ) -> SavedMapping:
+        principal = await info.context.principal()
+        saved = await call(create_mapping, info.context.services.db, principal, type.value, name,
+                           mapping_entries(mapping))
+        return SavedMapping.from_record(saved)
 
     @strawberry.mutation(description="Import the valid rows of a VALIDATED import, in the background.")
     async def start_import(self, info: Info, id: strawberry.ID) -> ImportObject:  # noqa: A002

@@ -67,3 +67,14 @@ def test_a_filled_in_template_validates_without_errors(client, token):
     created = data_of(upload(client, template, token=token))["createImport"]
     final = settle(client, token, created["id"])
     assert (final["status"], final["totalRows"], final["failedValidationRows"]) == ("VALIDATED", 1, 0)
+
+
+def test_a_mapping_written_by_hand_is_checked_against_the_type(client, token):
+    query = """mutation($m: [MappingInput!]!) { createImportMapping(type: CLIENT, name: "CRM", mapping: $m) { id } }"""
+    bad = gql(client, query, {"m": [{"column": "A", "field": "shoe_size"}, {"column": "B", "field": "email"},
+                                    {"column": "C", "field": "email"}]}, token=token)
+    assert error_code(bad) == "BAD_INPUT"
+    assert "no field 'shoe_size'" in bad["errors"][0]["message"]
+    assert "'email' is mapped from more than one column" in bad["errors"][0]["message"]
+    good = data_of(gql(client, query, {"m": [{"column": "Mail", "field": "email"}]}, token=token))
+    assert len(good["createImportMapping"]["id"]) == 24

@@ -18,9 +18,7 @@ from domain.models import (
     InventoryProduct,
     Package,
     RetailProduct,
-    SavedMapping,
     SessionType,
-    User,
     Voucher,
 )
 from domain.types import (
@@ -273,14 +271,12 @@ PREMIER_CORE_ENTRIES = [
 ]
 
 
-def saved_mapping(db, type_: str) -> str:  # noqa: ANN001
-    """A saved mapping of `type_` for the token's organisation (owner@spa-one.test)."""
-    with db.write() as session:
-        user = session.exec(select(User).where(User.email == "owner@spa-one.test")).one()
-        mapping = SavedMapping(id=uuid.uuid4().hex[:24], organisation_id=user.organisation_id, type=type_,
-                               name=f"{type_} export", entries=PREMIER_CORE_ENTRIES, created_by_id=user.id)
-        session.add(mapping)
-    return mapping.id
+def saved_mapping(client, token: str, type_: str) -> str:  # noqa: ANN001
+    """A saved mapping of `type_`, written by hand through createImportMapping."""
+    result = data_of(gql(client, """mutation($type: ImportType!, $name: String!, $m: [MappingInput!]!) {
+        createImportMapping(type: $type, name: $name, mapping: $m) { id type name } }""",
+        {"type": type_.upper(), "name": f"{type_} export", "m": PREMIER_CORE_ENTRIES}, token=token))
+    return result["createImportMapping"]["id"]
 
 
 def test_premier_core_clients_need_a_saved_premier_core_mapping_and_become_clients(client, token, db):
@@ -291,10 +287,10 @@ def test_premier_core_clients_need_a_saved_premier_core_mapping_and_become_clien
     assert error_code(upload(client, content, token=token, type_="PREMIER_CORE",
                              premier_core_mapping_id="not-hex")) == "BAD_INPUT"
     wrong_type = upload(client, content, token=token, type_="PREMIER_CORE",
-                        premier_core_mapping_id=saved_mapping(db, "client"))
+                        premier_core_mapping_id=saved_mapping(client, token, "client"))
     assert "is for client imports, not premier_core" in wrong_type["errors"][0]["message"]
 
-    mapping_id = saved_mapping(db, "premier_core")
+    mapping_id = saved_mapping(client, token, "premier_core")
     final = run(client, token, "PREMIER_CORE", content, premier_core_mapping_id=mapping_id)
 
     assert (final["type"], final["importedRows"], final["failedValidationRows"]) == ("PREMIER_CORE", 2, 2)
