@@ -1,4 +1,5 @@
-"""create_app(settings): routes, lifespan (database, progress hub, embedded worker)."""
+"""create_app(settings): routes, lifespan (database, progress hub, embedded worker or, with
+a broker, the Redis progress listener and the recovery sweep)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from domain.db import Database
@@ -19,25 +18,39 @@ from graph.context import Services
 from graph.downloads import error_report
 from graph.templates import template
 from graph.graphiql import graphiql_routes
+from graph.health import health, ready
 from graph.http import GraphQLApp
 from graph.progress import ProgressHub
+from graph.pubsub import ProgressListener
+from workers.pubsub import (
+    FanOutPublisher,
+    RedisProgressPublisher,
+    progress_channel,
+    pubsub_url,
+)
 from workers.runtime import build_runtime, start_worker
+from workers.sweep import RecoverySweep, sweep_seconds_from_env
 
 log = logging.getLogger("importer")
 
 
-async def health(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
-
-
-def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
+def create_app(settings: Settings, *, run_worker: bool = True, sweep_seconds: float | None = None) -> Starlette:
     """The whole service. With no BROKER_URL and `run_worker`, background work runs in this
-    process; imports left unfinished by a previous run are resumed at start."""
+    process; imports left unfinished by a previous run are resumed at start.
+
+    With a broker, workers run elsewhere: progress they publish on Redis (when the broker is
+    Redis) wakes this instance's subscriptions, and every `sweep_seconds` (default
+    IMPORTER_SWEEP_SECONDS, 60; 0 = off) imports that stopped moving are enqueued again."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.effective_database_url)
     hub = ProgressHub()
-    runtime = build_runtime(settings, db, hub)
-    imports = ImportService(db, settings, queue=runtime.queue, publisher=hub)
+    redis_url = pubsub_url(settings)
+    channel = progress_channel(settings)
+    redis_publisher = RedisProgressPublisher(redis_url, channel) if redis_url else None
+    # Changes made here (start, rollback...) wake this instance at once and the others via Redis.
+    publisher = FanOutPublisher(hub, redis_publisher) if redis_publisher else hub
+    runtime = build_runtime(settings, db, publisher)
+    imports = ImportService(db, settings, queue=runtime.queue, publisher=publisher)
     services = Services(settings=settings, db=db, imports=imports, hub=hub)
     graphql = GraphQLApp(services)
 
@@ -51,11 +64,27 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             resumed = await asyncio.to_thread(runtime.processor.resume_unfinished)
             if resumed:
                 log.info("resumed %d unfinished import(s)", resumed)
+        listener = ProgressListener(redis_url, channel, hub) if redis_url else None
+        if listener is not None:
+            listener.start()
+        interval = sweep_seconds_from_env() if sweep_seconds is None else sweep_seconds
+        sweep = None
+        if not runtime.embedded and interval > 0:
+            sweep = RecoverySweep(db, runtime.processor.resume_unfinished, interval=interval)
+            sweep.start()
+        app.state.listener = listener
+        app.state.sweep = sweep
         try:
             yield
         finally:
+            if sweep is not None:
+                await asyncio.to_thread(sweep.stop)
+            if listener is not None:
+                await listener.stop()
             if worker is not None:
                 await asyncio.to_thread(worker.stop)
+            if redis_publisher is not None:
+                redis_publisher.close()
             runtime.broker.close()
             db.dispose()
 
@@ -66,6 +95,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> Starlette:
             Route("/imports/{import_id}/error-report.csv", error_report),
             Route("/import-types/{type}/template.csv", template),
             Route("/health", health),
+            Route("/ready", ready),
             *graphiql_routes(),
         ],
         lifespan=lifespan,

@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     worker = commands.add_parser(
         "worker", help="run Dramatiq worker processes over BROKER_URL (production)",
         description="Runs Dramatiq's worker on the project's actors. Needs BROKER_URL (redis:// or "
-        "amqp://) and DATABASE_URL. Extra arguments go to dramatiq, e.g. --processes 2 --threads 4.",
+        "amqp://), DATABASE_URL and the IMPORTER_DATA_DIR the servers use (the uploaded files are read from it).",
     )
     worker.add_argument("--processes", type=int, default=1, help="worker processes (default: 1)")
     worker.add_argument("--threads", type=int, default=4, help="threads per process (default: 4)")

@@ -1,14 +1,16 @@
 """Module the `dramatiq` command loads in each worker process (`importer worker` runs it).
 
 Loading it builds the broker from the environment and declares the actors: that is what
-the dramatiq command expects of the module it is given.
+the dramatiq command expects of the module it is given. Progress is published on Redis
+when the broker is Redis (servers forward it to their subscriptions); with RabbitMQ,
+watchers poll the database.
 """
 
 from domain.db import Database
-from domain.ports import NoProgressPublisher
 from domain.settings import Settings
+from workers.pubsub import progress_publisher
 from workers.runtime import build_runtime
 
 settings = Settings.from_env()
-runtime = build_runtime(settings, Database(settings.effective_database_url), NoProgressPublisher())
+runtime = build_runtime(settings, Database(settings.effective_database_url), progress_publisher(settings))
 broker = runtime.broker
