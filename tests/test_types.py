@@ -22,7 +22,6 @@ from domain.models import (
     Voucher,
 )
 from domain.types import (
-    ALL_TYPE_NAMES,
     IMPORT_TYPES,
     FieldKind,
     FieldSpec,
@@ -312,7 +311,8 @@ def test_import_types_lists_every_type_with_its_fields_and_allowed_values(client
     result = data_of(gql(client, """{ importTypes { type fields { name kind required allowedValues } } }""",
                          token=token))
     types = {t["type"]: {f["name"]: f for f in t["fields"]} for t in result["importTypes"]}
-    assert {name.upper() for name in ALL_TYPE_NAMES} == {name.upper() for name in types}
+    assert {"CLIENT", "PREMIER_CORE", "APPOINTMENT_TYPE", "SESSION_TYPE", "AREA_BOOKING_TYPE", "RETAIL_PRODUCT",
+            "PACKAGE", "INVENTORY_PRODUCT", "VOUCHER"} == set(types)
     unit = next(t for n, t in types.items() if n.lower() == "inventory_product")["unit"]
     assert unit["allowedValues"] == ["each", "pack", "box", "pair", "ml", "l", "g", "kg", "minutes"]
     assert (unit["kind"], unit["required"]) == ("choice", True)
