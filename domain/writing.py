@@ -63,7 +63,9 @@ def is_partial(record: Import) -> bool:
 
 
 def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: list[ImportRow]) -> Plan:
-    validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record))
+    columns = column_indexes(record.mapping)
+    validator = RowValidator(spec, record.headers, columns, partial=is_partial(record))
+    complete = RowValidator(spec, record.headers, columns)  # what a new record must pass
     outcomes = [(row, validator.validate(row.cells)) for row in rows]
     valid = [(row, o.values) for row, o in outcomes if o.valid]
     refused = _resolve(session, record, spec, valid)
@@ -86,8 +88,8 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: list[Imp
                 plan.failures.append(_not_found(row, record, spec, values))
             elif clash:
                 plan.failures.append(_exists(row, record, spec, values, clash))
-            elif missing := [n for n in spec.required_fields if values.get(n) in (None, "")]:
-                plan.failures.append(_incomplete(row, spec, missing))
+            elif problems := complete.validate(row.cells).errors:
+                plan.failures.append(_incomplete(row, spec, problems))
             else:
                 plan.creates.append({**spec.record(_with_defaults(spec, values)), "organisation_id": record.organisation_id,
                                      "import_id": record.id, "import_row": row.row_number})
@@ -299,11 +301,12 @@ def _exists(row: ImportRow, record: Import, spec: ImportTypeSpec, values: dict[s
                     f"A {noun} with {label} {values[name]} already exists")
 
 
-def _incomplete(row: ImportRow, spec: ImportTypeSpec, missing: list[str]) -> dict[str, Any]:
-    labels = ", ".join(spec.field(name).label for name in missing)
+def _incomplete(row: ImportRow, spec: ImportTypeSpec, problems: list[dict[str, Any]]) -> dict[str, Any]:
+    """An UPSERT row that matches nothing, and would not be a valid new record."""
     noun = spec.label.lower().rstrip("s")
-    return _failure(row, None, missing[0], None, f"No {noun} matches this row, and creating one needs: {labels}")
-
+    reasons = "; ".join(problem["message"] for problem in problems)
+    return {"rid": row.row_number, "errors": [
+        {**problems[0], "message": f"No {noun} matches this row, and it cannot create one: {reasons}"}]}
 
 def _not_found(row: ImportRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any]) -> dict[str, Any]:
     name = next((n for n in spec.match_keys if values.get(n) not in (None, "")), spec.unique_field)

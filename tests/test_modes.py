@@ -103,3 +103,12 @@ def test_a_record_changed_after_an_import_is_not_clobbered_by_its_rollback(clien
     stored = undo(client, token, store["id"])
     assert (stored["rolledBackRows"], stored["rollbackConflictRows"]) == (2, 1)
     assert set(clients(db)) == {"E1"}
+
+
+def test_an_upsert_row_that_matches_nothing_must_be_a_complete_new_record(client, token, db):
+    run_import(client, token, ORIGINAL, "STORE")
+    final = run_import(client, token, HEADER + "E1,,Lovelace-King,,,\nE8,Newt,,newt@example.com,,\n", "UPSERT")
+    assert (final["importedRows"], final["failedImportRows"]) == (1, 1)
+    assert "No client matches this row, and it cannot create one: Last name is required" in messages(
+        client, token, final["id"])
+    assert "E8" not in clients(db)
