@@ -1,8 +1,9 @@
 """Reading an uploaded CSV file as a stream of records, never holding the whole file.
 
 `detect_format` works out how to read a file (encoding, delimiter, Excel `sep=` line),
-`read_header` reads its column names, and `RowReader` / `open_rows` yield its records with
-the row numbers a spreadsheet shows. Standard library only.
+and `RowReader` / `open_rows` yield its records with the row numbers a spreadsheet shows;
+`clean_header` checks column names (`domain.files.header` reads them for CSV and XLSX
+alike). Standard library only.
 """
 
 from __future__ import annotations
@@ -257,23 +258,6 @@ def _explain(error: csv.Error) -> str:
 def open_rows(path: Path, fmt: FileFormat) -> Iterator[tuple[int, list[str]]]:
     """Yield (row_number, cells) for every non-blank record; see RowReader.rows."""
     return RowReader(path, fmt).rows()
-
-
-def read_header(path: Path, fmt: FileFormat) -> tuple[list[str], bool]:
-    """Return (column names, whether a data record follows the header).
-
-    Names are trimmed, blank ones become 'Column N' (1-based); repeated names (ignoring case)
-    raise FileProblem naming them, as does a file with no header at all.
-    """
-    rows = open_rows(path, fmt)
-    try:
-        first = next(rows, None)
-        if first is None:
-            raise FileProblem("the file is empty")
-        has_data_row = next(rows, None) is not None
-    finally:
-        rows.close()
-    return clean_header(first[1]), has_data_row
 
 
 def clean_header(cells: list[str]) -> list[str]:

@@ -192,7 +192,7 @@ def _changed_columns(spec: ImportTypeSpec, record: Import, row: ImportRow, value
 
 def _apply_changes(conn, record: Import, spec: ImportTypeSpec, changes, now: datetime) -> None:  # noqa: ANN001
     model = spec.model
-    for row, found, columns in changes:
+    for _row, found, columns in changes:
         conn.execute(update(model).where(model.id == found["id"]).values(**columns, updated_at=now))
     conn.execute(
         update(ImportRow)

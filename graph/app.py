@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
@@ -59,34 +59,28 @@ def create_app(settings: Settings, *, run_worker: bool = True, sweep_seconds: fl
         hub.bind(asyncio.get_running_loop())
         if db.is_sqlite:
             await asyncio.to_thread(db.migrate)
-        worker = start_worker(runtime) if run_worker and runtime.embedded else None
-        if worker is not None:
-            resumed = await asyncio.to_thread(runtime.processor.resume_unfinished)
-            if resumed:
-                log.info("resumed %d unfinished import(s)", resumed)
-        listener = ProgressListener(redis_url, channel, hub) if redis_url else None
-        if listener is not None:
-            listener.start()
-        interval = sweep_seconds_from_env() if sweep_seconds is None else sweep_seconds
-        sweep = None
-        if not runtime.embedded and interval > 0:
-            sweep = RecoverySweep(db, runtime.processor.resume_unfinished, interval=interval)
-            sweep.start()
-        app.state.listener = listener
-        app.state.sweep = sweep
-        try:
-            yield
-        finally:
-            if sweep is not None:
-                await asyncio.to_thread(sweep.stop)
-            if listener is not None:
-                await listener.stop()
-            if worker is not None:
-                await asyncio.to_thread(worker.stop)
+        async with AsyncExitStack() as stack:  # stops what started, in reverse order
+            stack.callback(db.dispose)
+            stack.callback(runtime.broker.close)
             if redis_publisher is not None:
-                redis_publisher.close()
-            runtime.broker.close()
-            db.dispose()
+                stack.callback(redis_publisher.close)
+            if run_worker and runtime.embedded:
+                worker = start_worker(runtime)
+                stack.push_async_callback(asyncio.to_thread, worker.stop)
+                resumed = await asyncio.to_thread(runtime.processor.resume_unfinished)
+                if resumed:
+                    log.info("resumed %d unfinished import(s)", resumed)
+            app.state.listener = ProgressListener(redis_url, channel, hub) if redis_url else None
+            if app.state.listener is not None:
+                app.state.listener.start()
+                stack.push_async_callback(app.state.listener.stop)
+            interval = sweep_seconds_from_env() if sweep_seconds is None else sweep_seconds
+            app.state.sweep = None
+            if not runtime.embedded and interval > 0:
+                app.state.sweep = RecoverySweep(db, runtime.processor.resume_unfinished, interval=interval)
+                app.state.sweep.start()
+                stack.push_async_callback(asyncio.to_thread, app.state.sweep.stop)
+            yield
 
     app = Starlette(
         routes=[

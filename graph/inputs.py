@@ -9,7 +9,7 @@ import strawberry
 from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
-from domain.errors import BadInput
+from domain.errors import BadInput, NotFound
 from domain.queries import ImportFilter
 from graph.types import ImportKind, ImportMode, ImportStatus
 
@@ -76,6 +76,14 @@ def parse_id(value: str, kind: str = "import") -> uuid.UUID:
         return uuid.UUID(str(value))
     except ValueError:
         raise BadInput(f"{value!r} is not a valid {kind} id.") from None
+
+
+def import_id(value: str) -> uuid.UUID:
+    """An import id; one that is not even a UUID is simply not found."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound("import", value) from None
 
 
 def mapping_entries(mapping: list[MappingInput]) -> list[tuple[str, str | None]]:

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.errors import NotFound
 from domain.mappings import create_mapping, save_mapping
 from domain.services import Upload
 from graph.context import Info
-from graph.inputs import CreateImportInput, MappingInput, mapping_entries, parse_id
+from graph.inputs import CreateImportInput, MappingInput, import_id, mapping_entries
 from graph.threads import call
 from graph.types import ImportKind, ImportObject, SavedMapping
-
-
-def _import_id(value: strawberry.ID):  # noqa: ANN202
-    try:
-        return parse_id(value)
-    except Exception:
-        raise NotFound("import", value) from None
 
 
 @strawberry.type
@@ -43,13 +35,13 @@ class Mutation:
     async def update_import_mapping(self, info: Info, id: strawberry.ID, mapping: list[MappingInput]) -> ImportObject:  # noqa: A002
         principal = await info.context.principal()
         service = info.context.services.imports
-        record = await call(service.update_mapping, principal, _import_id(id), mapping_entries(mapping))
+        record = await call(service.update_mapping, principal, import_id(id), mapping_entries(mapping))
         return ImportObject.from_record(record)
 
     @strawberry.mutation(description="Save the import's current mapping under a name, for files to come (admins).")
     async def save_import_mapping(self, info: Info, id: strawberry.ID, name: str) -> ImportObject:  # noqa: A002
         principal = await info.context.principal()
-        record = await call(save_mapping, info.context.services.db, principal, _import_id(id), name)
+        record = await call(save_mapping, info.context.services.db, principal, import_id(id), name)
         return ImportObject.from_record(record)
 
     @strawberry.mutation(description="Save a mapping written by hand, e.g. of another system's export "
@@ -65,11 +57,11 @@ class Mutation:
     @strawberry.mutation(description="Import the valid rows of a VALIDATED import, in the background.")
     async def start_import(self, info: Info, id: strawberry.ID) -> ImportObject:  # noqa: A002
         principal = await info.context.principal()
-        record = await call(info.context.services.imports.start_import, principal, _import_id(id))
+        record = await call(info.context.services.imports.start_import, principal, import_id(id))
         return ImportObject.from_record(record)
 
     @strawberry.mutation(description="Undo an import: remove every record it created. Also stops one under way.")
     async def rollback_import(self, info: Info, id: strawberry.ID) -> ImportObject:  # noqa: A002
         principal = await info.context.principal()
-        record = await call(info.context.services.imports.rollback_import, principal, _import_id(id))
+        record = await call(info.context.services.imports.rollback_import, principal, import_id(id))
         return ImportObject.from_record(record)

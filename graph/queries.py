@@ -5,10 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from domain import queries
-from domain.errors import NotFound
 from domain.types import IMPORT_TYPES
 from graph.context import Info
-from graph.inputs import ImportFilterInput, parse_id
+from graph.inputs import ImportFilterInput, import_id
 from graph.threads import call
 from domain.mappings import list_mappings
 from graph.types import ImportConnection, ImportEdge, ImportKind, ImportObject, ImportTypeInfo, PageInfo, SavedMapping
@@ -19,11 +18,7 @@ class Query:
     @strawberry.field(name="import", description="One import of your organisation.")
     async def import_(self, info: Info, id: strawberry.ID) -> ImportObject | None:  # noqa: A002
         principal = await info.context.principal()
-        try:
-            import_id = parse_id(id)
-        except Exception:
-            raise NotFound("import", id) from None
-        record = await call(queries.get_import, info.context.services.db, principal, import_id)
+        record = await call(queries.get_import, info.context.services.db, principal, import_id(id))
         return ImportObject.from_record(record)
 
     @strawberry.field(description="Your organisation's imports, newest first.")

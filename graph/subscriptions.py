@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncGenerator
 
 import strawberry
 
 from domain import queries
-from domain.errors import NotFound
 from domain.status import SETTLED, ImportStatus
 from graph.context import Info
-from graph.inputs import parse_id
+from graph.inputs import import_id
 from graph.threads import call
 from graph.types import ImportObject
 
@@ -33,17 +31,14 @@ class Subscription:
     )
     async def import_progress(self, info: Info, id: strawberry.ID) -> AsyncGenerator[ImportObject, None]:  # noqa: A002
         principal = await info.context.principal()
-        try:
-            import_id: uuid.UUID = parse_id(id)
-        except Exception:
-            raise NotFound("import", id) from None
+        wanted = import_id(id)
         services = info.context.services
 
         async def load() -> ImportObject:
-            record = await call(queries.get_import, services.db, principal, import_id)
+            record = await call(queries.get_import, services.db, principal, wanted)
             return ImportObject.from_record(record)
 
-        async with services.hub.watch(import_id) as changed:
+        async with services.hub.watch(wanted) as changed:
             current = await load()
             yield current
             while ImportStatus(current.status) not in SETTLED:

@@ -18,8 +18,8 @@ from domain.reading import (  # noqa: E402
     RowReader,
     detect_format,
     open_rows,
-    read_header,
 )
+from domain.files import header as read_header  # noqa: E402
 
 
 def write(tmp_path: Path, data: bytes | str, name: str = "upload.csv") -> Path:
