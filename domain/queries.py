@@ -20,6 +20,7 @@ from domain.db import Database
 from domain.errors import BadInput
 from domain.models import Import, ImportRow, RowStatus
 from domain.access import owned_import
+from domain.types import get_type
 
 MAX_PAGE = 500
 T = TypeVar("T")
@@ -81,27 +82,42 @@ def list_imports(
 
 
 def row_errors(
-    db: Database, principal: Principal, import_id: uuid.UUID, *, first: int, after: str | None
+    db: Database, principal: Principal, import_id: uuid.UUID, *, first: int, after: str | None,
+    field: str | None = None,
 ) -> Page[RowError]:
-    """Every problem of every failed row, in file order; a cursor is 'row:index'."""
+    """Every problem of every failed row, in file order; a cursor is 'row:index'. With
+    `field`, only the problems of that field (a name of the import type's fields)."""
     first = _page_size(first)
     after_row, after_index = _decode_error_cursor(after) if after else (0, -1)
     found: list[tuple[str, RowError]] = []
     with db.read() as session:
-        owned_import(session, principal, import_id)
-        query = (
-            _failed_rows(import_id)
-            .where(ImportRow.row_number >= after_row)
-            .limit(first + 1)
-        )
-        for row in session.exec(query):
+        record = owned_import(session, principal, import_id)
+        _check_error_field(record, field)
+        for row in _failed_rows_from(session, import_id, after_row, batch=first + 1):
             for index, error in enumerate(row.errors or []):
                 if (row.row_number, index) <= (after_row, after_index):
                     continue
-                found.append((f"{row.row_number}:{index}", _row_error(row.row_number, error)))
+                if field is None or error.get("field") == field:
+                    found.append((f"{row.row_number}:{index}", _row_error(row.row_number, error)))
             if len(found) > first:
                 break
     return Page(found[:first], has_next_page=len(found) > first)
+
+
+def _check_error_field(record: Import, field: str | None) -> None:
+    names = [item.name for item in get_type(record.type).fields]
+    if field is not None and field not in names:
+        raise BadInput(f"`field` must be a field of this import's type: {', '.join(names)}.")
+
+
+def _failed_rows_from(session, import_id: uuid.UUID, row_number: int, *, batch: int) -> Iterator[ImportRow]:  # noqa: ANN001
+    """The failed rows from `row_number` on, read `batch` rows at a time."""
+    while True:
+        rows = session.exec(_failed_rows(import_id).where(ImportRow.row_number >= row_number).limit(batch)).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        row_number = rows[-1].row_number + 1
 
 
 def error_report(db: Database, principal: Principal, import_id: uuid.UUID) -> Iterator[str]:

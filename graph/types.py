@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 
 import strawberry
@@ -12,6 +13,7 @@ import strawberry
 from domain import models, queries
 from domain.mapping import missing_required
 from domain.models import as_utc
+from domain.samples import column_samples
 from domain.status import ImportStatus as DomainImportStatus
 from domain.types import IMPORT_TYPES, FieldSpec, ImportTypeSpec
 from graph.context import Info
@@ -53,6 +55,14 @@ class RowError:
     field: str | None
     message: str
     value: str | None
+
+
+@strawberry.type
+class ColumnSample:
+    """Values found in one column of the file (blank cells left out)."""
+
+    column: str
+    values: list[str]
 
 
 @strawberry.type
@@ -113,16 +123,28 @@ class ImportObject:
 
     @strawberry.field(description="Every problem of every row that failed validation or import, in file order.")
     async def errors(
-        self, info: Info, first: int = 25, after: str | None = None
+        self, info: Info, first: int = 25, after: str | None = None,
+        field: Annotated[str | None, strawberry.argument(
+            description="Only the problems of this field (a field name from importTypes).")] = None,
     ) -> RowErrorConnection:
         principal = await info.context.principal()
         page = await call(
-            queries.row_errors, info.context.services.db, principal, uuid.UUID(self.id), first=first, after=after
+            queries.row_errors, info.context.services.db, principal, uuid.UUID(self.id), first=first, after=after,
+            field=field,
         )
         return RowErrorConnection(
             edges=[RowErrorEdge(cursor=cursor, node=RowError(**vars(item))) for cursor, item in page.items],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         )
+
+    @strawberry.field(description="A few values of each column, from the first rows of the file.")
+    async def column_samples(self, info: Info, count: int = 3) -> list[ColumnSample]:
+        principal = await info.context.principal()
+        samples = await call(
+            column_samples, info.context.services.db, principal, uuid.UUID(self.id),
+            data_dir=info.context.services.settings.data_dir, count=count,
+        )
+        return [ColumnSample(column=item.column, values=item.values) for item in samples]
 
     @strawberry.field(description="Where to download the failed rows as CSV (send the same Authorization header).")
     def error_report_url(self) -> str:

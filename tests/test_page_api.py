@@ -1,0 +1,93 @@
+"""What the import page asks of the API besides the flow: a sample of each column's values,
+and the row errors of one field, paged."""
+
+from __future__ import annotations
+
+from tests.helpers import CLIENT_HEADER, data_of, error_code, gql, settle, upload
+
+ROWS = (
+    CLIENT_HEADER
+    + "Ada,Lovelace,ada@example.com,,1990-13-01,yes,\n"
+    + "Bob,,bob@example,,,maybe,\n"
+    + "Cy,Young,cy@example,,31/02/1990,,\n"
+    + "Di,Prince,di@example,,,,\n"
+    + "Ed,Stone,ed@example.com,,,,  spaced note  \n"
+)
+
+ERRORS = """query($id: ID!, $field: String, $after: String) { import(id: $id) {
+  errors(first: 2, after: $after, field: $field) {
+    edges { node { rowNumber field value } } pageInfo { hasNextPage endCursor } } } }"""
+
+SAMPLES = "query($id: ID!, $count: Int!) { import(id: $id) { columnSamples(count: $count) { column values } } }"
+
+
+def uploaded(client, token, content: str = ROWS) -> str:  # noqa: ANN001
+    import_id = data_of(upload(client, content.encode(), token=token))["createImport"]["id"]
+    settle(client, token, import_id)
+    return import_id
+
+
+def test_column_samples_give_the_first_non_blank_values_of_each_column(client, token):
+    import_id = uploaded(client, token)
+
+    samples = data_of(gql(client, SAMPLES, {"id": import_id, "count": 2}, token=token))["import"]["columnSamples"]
+
+    by_column = {item["column"]: item["values"] for item in samples}
+    assert [item["column"] for item in samples] == CLIENT_HEADER.strip().split(",")
+    assert by_column["first_name"] == ["Ada", "Bob"]
+    assert by_column["date_of_birth"] == ["1990-13-01", "31/02/1990"]
+    assert by_column["phone"] == []
+    assert by_column["notes"] == ["spaced note"]
+
+
+def test_column_samples_are_there_when_a_required_field_has_no_column(client, token):
+    content = "Given,Family\nAda,Lovelace\n"
+    import_id = uploaded(client, token, content)
+
+    samples = data_of(gql(client, SAMPLES, {"id": import_id, "count": 3}, token=token))["import"]["columnSamples"]
+
+    assert samples == [{"column": "Given", "values": ["Ada"]}, {"column": "Family", "values": ["Lovelace"]}]
+
+
+def test_too_many_samples_are_refused_with_the_limit(client, token):
+    import_id = uploaded(client, token)
+
+    result = gql(client, SAMPLES, {"id": import_id, "count": 50}, token=token)
+
+    assert error_code(result) == "BAD_INPUT"
+    assert "between 1 and 10" in result["errors"][0]["message"]
+
+
+def test_errors_of_one_field_page_through_only_that_field(client, token):
+    import_id = uploaded(client, token)
+
+    pages, after = [], None
+    for _ in range(5):
+        found = data_of(gql(client, ERRORS, {"id": import_id, "field": "email", "after": after}, token=token))
+        errors = found["import"]["errors"]
+        pages.append([(e["node"]["rowNumber"], e["node"]["field"], e["node"]["value"]) for e in errors["edges"]])
+        if not errors["pageInfo"]["hasNextPage"]:
+            break
+        after = errors["pageInfo"]["endCursor"]
+
+    assert pages == [
+        [(3, "email", "bob@example"), (4, "email", "cy@example")],
+        [(5, "email", "di@example")],
+    ]
+
+
+def test_errors_of_a_field_with_no_problems_are_an_empty_page(client, token):
+    import_id = uploaded(client, token)
+
+    errors = data_of(gql(client, ERRORS, {"id": import_id, "field": "phone"}, token=token))["import"]["errors"]
+
+    assert errors == {"edges": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+
+
+def test_errors_of_an_unknown_field_are_refused_naming_the_fields(client, token):
+    import_id = uploaded(client, token)
+
+    result = gql(client, ERRORS, {"id": import_id, "field": "surname"}, token=token)
+
+    assert error_code(result) == "BAD_INPUT"
+    assert "first_name, last_name, email" in result["errors"][0]["message"]
