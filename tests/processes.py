@@ -4,14 +4,19 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
+
+import pytest
 
 from domain.db import Database
 from domain.settings import Settings
@@ -23,20 +28,49 @@ T = TypeVar("T")
 
 
 @contextmanager
-def redis_production(tmp_path: Path, *, chunk_size: int) -> Iterator[Settings]:
-    """Settings for PostgreSQL (migrated) and the Redis broker, unique to this test."""
-    require("Redis")
-    prefix = unique_prefix()
+def postgres_production(tmp_path: Path, *, broker_url: str, chunk_size: int) -> Iterator[Settings]:
+    """Settings for a new, migrated PostgreSQL database and `broker_url`, with a queue prefix
+    of their own. The database is dropped afterwards."""
     with postgres_database() as url:
-        settings = Settings(data_dir=tmp_path / "data", database_url=url, broker_url=REDIS_URL,
-                            queue_prefix=prefix, chunk_size=chunk_size)
+        settings = Settings(data_dir=tmp_path / "data", database_url=url, broker_url=broker_url,
+                            queue_prefix=unique_prefix(), chunk_size=chunk_size)
         db = Database(settings.effective_database_url)
         db.migrate()
         db.dispose()
+        yield settings
+
+
+@contextmanager
+def redis_production(tmp_path: Path, *, chunk_size: int) -> Iterator[Settings]:
+    """Settings for PostgreSQL (migrated) and the shared Redis broker, unique to this test."""
+    require("Redis")
+    with postgres_production(tmp_path, broker_url=REDIS_URL, chunk_size=chunk_size) as settings:
         try:
             yield settings
         finally:
-            clean_redis(prefix)
+            clean_redis(settings.queue_prefix)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def require_program(name: str, *candidates: str) -> str:
+    """The path of a program (the first of `candidates` that exists, else `name` on PATH);
+    skips the test when it is missing (fails it under IMPORTER_REQUIRE_SERVICES=1)."""
+    for candidate in candidates:
+        if Path(candidate).exists():
+            return candidate
+    found = shutil.which(name)
+    if found:
+        return found
+    message = f"{name} is not installed"
+    if os.environ.get("IMPORTER_REQUIRE_SERVICES") == "1":
+        pytest.fail(message + " (IMPORTER_REQUIRE_SERVICES=1)")
+    pytest.skip(message)
 
 
 class WorkerGroup:
@@ -44,11 +78,7 @@ class WorkerGroup:
     processes, so stopping it means signalling the whole process group."""
 
     def __init__(self, settings: Settings, *, processes: int = 1, threads: int = 2, log: Path | None = None) -> None:
-        self.env = os.environ | {
-            "DATABASE_URL": settings.database_url, "BROKER_URL": settings.broker_url,
-            "IMPORTER_QUEUE_PREFIX": settings.queue_prefix, "IMPORTER_DATA_DIR": str(settings.data_dir),
-            "IMPORTER_CHUNK_SIZE": str(settings.chunk_size),
-        }
+        self.env = os.environ | worker_environment(settings)
         self.command = [str(Path(sys.executable).parent / "importer"), "worker",
                         "--processes", str(processes), "--threads", str(threads)]
         self.process: subprocess.Popen | None = None
@@ -78,28 +108,23 @@ class WorkerGroup:
         """SIGKILL to every process of the group: no clean-up, messages in flight are lost."""
         self._signal(signal.SIGKILL)
 
-    def stop(self) -> None:
-        """SIGTERM (dramatiq finishes what it is doing), SIGKILL after 30 s."""
-        self._signal(signal.SIGTERM, timeout=30)
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM (dramatiq finishes what it is doing), SIGKILL after `timeout` s; the exit code."""
+        return self._signal(signal.SIGTERM, timeout=timeout)
 
-    def _signal(self, signum: int, timeout: float = 10) -> None:
+    def _signal(self, signum: int, timeout: float = 10) -> int:
         process, self.process = self.process, None
         if process is None:
-            return
+            return 0
+        _signal_group(process.pid, signum)
         try:
-            os.killpg(process.pid, signum)
-        except ProcessLookupError:
-            pass
-        try:
-            process.wait(timeout=timeout)
+            code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            _signal_group(process.pid, signal.SIGKILL)
+            code = process.wait()
         # Children of the group may outlive the leader for a moment; make sure none are left.
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        _signal_group(process.pid, signal.SIGKILL)
+        return code
 
 
 @contextmanager
@@ -125,3 +150,171 @@ def wait_for(observe: Callable[[], T], done: Callable[[T], bool], *, timeout: fl
             described = what() if callable(what) else what
             raise AssertionError(f"timed out after {timeout} s waiting for {described}; last seen {value!r}")
         time.sleep(every)
+
+
+class ChildProcess:
+    """A program in a session of its own, its output appended to `log`; `kill()` SIGKILLs the
+    whole session, `terminate()` asks it to stop (SIGTERM) and waits, within bounds."""
+
+    def __init__(self, command: list[str], *, log: Path, env: dict[str, str] | None = None) -> None:
+        self.command = command
+        self.log = log
+        self.env = env
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        assert self.process is None, "already running"
+        with self.log.open("ab") as output:
+            self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, start_new_session=True,
+                                            stdout=output, stderr=subprocess.STDOUT)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        self._stop(signal.SIGKILL, timeout=10)
+
+    def terminate(self, timeout: float = 30) -> int:
+        """SIGTERM to the group; the exit code (SIGKILL after `timeout` s gives -9)."""
+        return self._stop(signal.SIGTERM, timeout=timeout)
+
+    def output_tail(self, characters: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-characters:] if self.log.exists() else ""
+
+    def _stop(self, signum: int, *, timeout: float) -> int:
+        process, self.process = self.process, None
+        if process is None:
+            return 0
+        _signal_group(process.pid, signum)
+        try:
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(process.pid, signal.SIGKILL)
+            code = process.wait()
+        _signal_group(process.pid, signal.SIGKILL)  # anything of the group left behind
+        return code
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    try:
+        os.killpg(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+class PrivateRedis(ChildProcess):
+    """A redis-server of the test's own on a free loopback port, without persistence: when
+    it is killed, every queued message is gone. Restarts on the same port."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        program = require_program("redis-server")
+        super().__init__([program, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                          "--appendonly", "no", "--dir", str(directory)], log=directory / "redis.log")
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        super().start()
+        wait_for(self.answers, bool, timeout=30, every=0.1,
+                 what=lambda: f"the private redis-server on port {self.port}:\n{self.output_tail()}")
+
+    def answers(self) -> bool:
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+
+RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"  # runs as the caller (the sbin wrapper switches user)
+
+
+class PrivateRabbitMQ(ChildProcess):
+    """A RabbitMQ node of the test's own: its own node name, AMQP and distribution ports,
+    database, logs, configuration and (no) plugins, all in `directory`, so it never touches
+    the shared broker. Durable queues survive a restart; it keeps its ports and node name."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        node = f"importer-test-{uuid.uuid4().hex[:8]}@localhost"
+        (directory / "enabled_plugins").write_text("[].\n")
+        (directory / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
+        (directory / "rabbitmq-env.conf").write_text("ERL_EPMD_ADDRESS=127.0.0.1\n")
+        env = os.environ | {
+            "RABBITMQ_NODENAME": node, "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port), "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_MNESIA_BASE": str(directory / "mnesia"), "RABBITMQ_LOG_BASE": str(directory / "log"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(directory / "enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": str(directory / "rabbitmq.conf"),
+            "RABBITMQ_CONF_ENV_FILE": str(directory / "rabbitmq-env.conf"),
+            "ERL_EPMD_ADDRESS": "127.0.0.1",
+        }
+        program = require_program("rabbitmq-server", RABBITMQ_SERVER)
+        super().__init__([program], log=directory / "rabbitmq.log", env=env)
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
+
+    def start(self) -> None:
+        super().start()
+        wait_for(self.answers, bool, timeout=90, every=0.5,
+                 what=lambda: f"the private RabbitMQ on port {self.port}:\n{self.output_tail()}")
+
+    def answers(self) -> bool:
+        import pika
+
+        parameters = pika.URLParameters(self.url)
+        parameters.connection_attempts = 1
+        parameters.socket_timeout = 2
+        try:
+            pika.BlockingConnection(parameters).close()
+        except pika.exceptions.AMQPError:
+            return False
+        return True
+
+
+class ServerProcess(ChildProcess):
+    """`importer serve --no-worker` on a loopback port, with the settings' environment;
+    restarts on the same port, so clients reconnect to the same address."""
+
+    def __init__(self, settings: Settings, *, log: Path, sweep_seconds: float = 2) -> None:
+        self.port = free_port()
+        env = os.environ | worker_environment(settings) | {"IMPORTER_SWEEP_SECONDS": str(sweep_seconds)}
+        super().__init__([str(Path(sys.executable).parent / "importer"), "serve", "--no-worker",
+                          "--host", "127.0.0.1", "--port", str(self.port)], log=log, env=env)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        super().start()
+        wait_for(self.healthy, bool, timeout=60, every=0.1,
+                 what=lambda: f"importer serve on port {self.port} to answer /health:\n{self.output_tail()}")
+
+    def healthy(self) -> bool:
+        import httpx2 as httpx
+
+        try:
+            return httpx.get(f"{self.url}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+
+def worker_environment(settings: Settings) -> dict[str, str]:
+    """The environment variables that give a process these settings."""
+    return {
+        "DATABASE_URL": settings.database_url or "", "BROKER_URL": settings.broker_url or "",
+        "IMPORTER_QUEUE_PREFIX": settings.queue_prefix, "IMPORTER_DATA_DIR": str(settings.data_dir),
+        "IMPORTER_CHUNK_SIZE": str(settings.chunk_size),
+    }

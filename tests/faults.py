@@ -1,0 +1,87 @@
+"""What every fault test does around its fault: an import of known rows through the real
+API, and the check, in the database, that every valid row was imported exactly once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import httpx2 as httpx
+
+from tests.helpers import client_csv, data_of, gql, start, upload
+from tests.processes import wait_for
+
+COUNTS = "query($id: ID!) { import(id: $id) { status totalRows importedRows failedValidationRows failedImportRows } }"
+
+
+def fault_csv(valid: int, invalid: int) -> bytes:
+    """`valid` client rows (rows 2..valid+1), then `invalid` rows with a bad email."""
+    bad = "".join(f"Bad{i},Row,not-an-email-{i},,,,\n" for i in range(invalid))
+    return client_csv(valid) + bad.encode()
+
+
+class ImportUnderTest:
+    """One import driven through GraphQL on `client` (a TestClient or an httpx.Client with
+    the server's base_url)."""
+
+    def __init__(self, client: httpx.Client, token: str, *, valid: int, invalid: int) -> None:
+        self.client = client
+        self.token = token
+        self.valid = valid
+        self.invalid = invalid
+        self.id = ""
+
+    def counts(self) -> dict:
+        return data_of(gql(self.client, COUNTS, {"id": self.id}, token=self.token))["import"]
+
+    def upload_and_validate(self, *, timeout: float = 120) -> None:
+        created = upload(self.client, fault_csv(self.valid, self.invalid), token=self.token)
+        self.id = data_of(created)["createImport"]["id"]
+        state = wait_for(self.counts, lambda s: s["status"] != "VALIDATING", timeout=timeout, every=0.2,
+                         what="validation")
+        assert (state["status"], state["totalRows"], state["failedValidationRows"]) == \
+            ("VALIDATED", self.valid + self.invalid, self.invalid), state
+
+    def start(self) -> None:
+        data_of(start(self.client, self.token, self.id))
+
+    def wait_for_progress(self, *, past: int = 0, timeout: float = 60, what: str = "") -> dict:
+        """Until importedRows passes `past`; asserts the import is still under way then."""
+        state = wait_for(self.counts, lambda s: s["importedRows"] > past or s["status"] != "IMPORTING",
+                         timeout=timeout, every=0.05, what=f"importedRows to pass {past} {what}")
+        assert state["status"] == "IMPORTING" and state["importedRows"] < self.valid, \
+            f"the import finished before the fault: {state}"
+        return state
+
+    def wait_until_finished(self, *, timeout: float = 180, what=lambda: "") -> dict:  # noqa: ANN001
+        return wait_for(self.counts, lambda s: s["status"] != "IMPORTING", timeout=timeout, every=0.2,
+                        what=lambda: f"the import to finish {what()}")
+
+    def assert_finished_exactly_once(self, final: dict, database_url: str) -> None:
+        """The counters, then the database: every valid row's record exists exactly once, and no other."""
+        assert (final["status"], final["importedRows"], final["failedImportRows"], final["failedValidationRows"]) \
+            == ("IMPORTED", self.valid, 0, self.invalid), final
+        assert_imported_exactly_once(database_url, self.id, valid=self.valid, invalid=self.invalid)
+
+
+def assert_imported_exactly_once(database_url: str, import_id: str, *, valid: int, invalid: int) -> None:
+    """Read from PostgreSQL directly: the records the import wrote are exactly rows 2..valid+1,
+    once each, with the expected emails; the rows say so too; nothing else was written."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        written = [row for row, in conn.execute(
+            "SELECT import_row FROM clients WHERE import_id = %s ORDER BY import_row", (import_id,))]
+        emails = {email for email, in conn.execute("SELECT email_key FROM clients WHERE import_id = %s", (import_id,))}
+        all_clients = conn.execute("SELECT count(*) FROM clients").fetchone()[0]
+        row_statuses = dict(conn.execute(
+            "SELECT status, count(*) FROM import_rows WHERE import_id = %s GROUP BY status", (import_id,)).fetchall())
+    assert written == list(range(2, valid + 2)), _difference(written, valid)
+    assert emails == {f"person{i}@example.com" for i in range(valid)}
+    assert all_clients == valid
+    assert row_statuses == {"imported": valid, "invalid": invalid}
+
+
+def _difference(written: list[int], valid: int) -> str:
+    expected = set(range(2, valid + 2))
+    doubled = sorted(row for row, times in Counter(written).items() if times > 1)
+    return f"{len(written)} records; missing rows {sorted(expected - set(written))[:20]}, doubled rows {doubled[:20]}"
