@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.api import ROLLBACK, START, Api, Updates  # noqa: E402
 from bench.baseline import run_baseline  # noqa: E402
 from bench.data import write_clients_csv  # noqa: E402
+from bench.profile import Profiler, summarize  # noqa: E402
 from bench.procs import Processes, RssSampler, free_port, lifetime_peak_mb, wait_healthy  # noqa: E402
 
 
@@ -50,6 +51,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--probe-interval", type=float, default=0.1,
                         help="pause (s) between `import(id)` latency probes (default: 0.1)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the single-pass baseline")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="record a py-spy profile of the server and workers into DIR and print its summary "
+                        "(needs py-spy in the venv; slows the run a little)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (CSV, data, server/worker logs)")
     args = parser.parse_args(argv)
     args.topology = args.topology or ("workers" if args.broker_url else "embedded")
@@ -188,8 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"topology: {args.topology}, database: {args.database_url or 'SQLite'}, broker: "
           f"{args.broker_url if args.topology == 'workers' else 'in-process'}")
     procs = Processes(environment(args, tmp / "data", csv_path.stat().st_size), tmp)
+    profiler = None
     try:
         base_url, token, roots = start_services(args, procs, tmp / "data")
+        profiler = Profiler(args.profile, roots) if args.profile else None
         with RssSampler(roots) as sampler:
             phases = asyncio.run(drive(args, csv_path, base_url, token, sampler))
         lifetime = {name: lifetime_peak_mb(pid) for name, pid in roots.items()}
@@ -197,11 +203,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"failed: the CSV, data and server/worker logs are kept in {tmp}", file=sys.stderr)
         raise
     finally:
+        if profiler:
+            profiler.stop()
         procs.stop_all()
         procs.clean_broker(args.broker_url)
     print("lifetime peak RSS (VmHWM, MB): " + rss_text(lifetime))
     baseline = None if args.no_baseline else run_baseline(csv_path, tmp / "baseline.sqlite3")
     report(phases, generated, baseline)
+    if profiler:
+        for path in profiler.files.values():
+            print("\n" + summarize(path))
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    ValidationError,
-    create_model,
-)
-from pydantic_core import PydanticCustomError
-
-from domain.fields import parse_field
+from domain.fields import parser_for
 from domain.types.base import FieldKind, FieldSpec, ImportTypeSpec
 
 
@@ -32,42 +23,34 @@ class RowOutcome:
         return not self.errors
 
 
-def _field_validator(spec: FieldSpec, *, partial: bool) -> Callable[[Any], Any]:
-    def parse(text: str) -> Any:
-        return parse_field(spec, text)
+class FieldProblem(ValueError):
+    """One field's cell cannot be taken: the message a person reads."""
 
-    def validate(raw: Any) -> Any:
-        text = "" if raw is None else str(raw)
+
+def field_check(spec: FieldSpec, *, partial: bool) -> Callable[[str], Any]:
+    """A trimmed cell of the field in, its value out, or FieldProblem.
+
+    `partial` (for updates): a blank cell is None, whether the field is required or not.
+    Plain functions rather than a pydantic model per row: this runs once per cell of
+    every row, twice per import, and a model per row cost more than the parsing itself.
+    """
+    blank = None if partial or spec.kind is not FieldKind.BOOLEAN else False
+    required = spec.required and not partial
+    parse = parser_for(spec)
+
+    def check(text: str) -> Any:
         if not text:
-            if partial:
-                return None
-            if spec.required:
-                raise PydanticCustomError("required", f"{spec.label} is required")
-            return False if spec.kind is FieldKind.BOOLEAN else None
+            if required:
+                raise FieldProblem(f"{spec.label} is required")
+            return blank
         if len(text) > spec.max_length:
-            raise PydanticCustomError(
-                "too_long", f"{spec.label} is {len(text)} characters long; the most is {spec.max_length}"
-            )
+            raise FieldProblem(f"{spec.label} is {len(text)} characters long; the most is {spec.max_length}")
         try:
             return parse(text)
         except ValueError as error:
-            raise PydanticCustomError("invalid", str(error)) from None
+            raise FieldProblem(str(error)) from None
 
-    return validate
-
-
-def row_model(spec: ImportTypeSpec, *, partial: bool = False) -> type[BaseModel]:
-    """A pydantic model of the type's row schema: each field takes a trimmed cell.
-
-    `partial` (for updates): a blank cell is None, whether the field is required or not.
-    """
-    fields: dict[str, Any] = {
-        item.name: (Annotated[Any, BeforeValidator(_field_validator(item, partial=partial))], None)
-        for item in spec.fields
-    }
-    return create_model(
-        f"{spec.name.title()}Row", __config__=ConfigDict(extra="ignore"), **fields
-    )
+    return check
 
 
 class RowValidator:
@@ -86,33 +69,37 @@ class RowValidator:
         self.headers = list(headers)
         self.mapping = dict(mapping)
         self.columns = {name: index for index, name in self.mapping.items()}
-        self.model = row_model(spec, partial=partial)
+        self.checks = [(item.name, self.columns.get(item.name), field_check(item, partial=partial))
+                       for item in spec.fields]
 
     def validate(self, cells: Sequence[str]) -> RowOutcome:
         if len(cells) != len(self.headers):
             return RowOutcome(errors=[self._shape_error(cells)])
-        data = {name: cells[index].strip() for index, name in self.mapping.items()}
-        for name in self.spec.field_names:
-            data.setdefault(name, "")
-        try:
-            values = self.model.model_validate(data).model_dump()
-        except ValidationError as error:
-            return RowOutcome(errors=[self._field_error(item, data) for item in error.errors()])
+        values: dict[str, Any] = {}
+        errors: list[dict[str, Any]] = []
+        for name, index, check in self.checks:
+            text = "" if index is None else cells[index].strip()
+            try:
+                values[name] = check(text)
+            except FieldProblem as problem:
+                errors.append(self._field_error(name, str(problem), text))
+        if errors:
+            return RowOutcome(errors=errors)
         if self.partial and all(values.get(name) in (None, "") for name in self.spec.match_keys):
             return RowOutcome(errors=[self._no_match_key()])
         if self.spec.check is not None:
             known = {k: v for k, v in values.items() if v is not None} if self.partial else values
             problems = self.spec.check(known)
             if problems:
-                return RowOutcome(errors=[self._rule_error(name, message, data) for name, message in problems])
+                return RowOutcome(errors=[self._rule_error(name, message, cells) for name, message in problems])
         unique = values.get(self.spec.unique_field)
         key = self.spec.unique_key(unique) if unique is not None else None
         return RowOutcome(values=values, key=key)
 
-    def _rule_error(self, name: str, message: str, data: dict[str, str]) -> dict[str, Any]:
+    def _rule_error(self, name: str, message: str, cells: Sequence[str]) -> dict[str, Any]:
         index = self.columns.get(name)
-        return {"column": self.headers[index] if index is not None else None, "field": name,
-                "value": data.get(name) or None, "message": message}
+        text = "" if index is None else cells[index].strip()
+        return self._field_error(name, message, text)
 
     def _no_match_key(self) -> dict[str, Any]:
         labels = " or ".join(self.spec.field(name).label.lower() for name in self.spec.match_keys)
@@ -127,12 +114,7 @@ class RowValidator:
             "message": f"This row has {len(cells)} cells but the header has {len(self.headers)} columns",
         }
 
-    def _field_error(self, item: Any, data: dict[str, str]) -> dict[str, Any]:
-        name = str(item["loc"][0])
+    def _field_error(self, name: str, message: str, text: str) -> dict[str, Any]:
         index = self.columns.get(name)
-        return {
-            "column": self.headers[index] if index is not None else None,
-            "field": name,
-            "value": data.get(name) or None,
-            "message": item["msg"],
-        }
+        return {"column": self.headers[index] if index is not None else None, "field": name,
+                "value": text or None, "message": message}
