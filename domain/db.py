@@ -9,9 +9,12 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# A database that does not accept a connection within this long counts as unavailable.
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 class Database:
@@ -56,9 +59,18 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def is_outage(error: BaseException | None) -> bool:
+    """True when the database could not be reached or dropped the connection (down,
+    restarting, network cut): nobody's fault, worth trying again in a moment."""
+    return isinstance(error, DBAPIError) and (error.connection_invalidated or isinstance(error, OperationalError))
+
+
 def _make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        # pre-ping: a pooled connection the database dropped (a restart, a cut) is replaced
+        # before use instead of failing the next transaction.
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                             connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)

@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from graphql.error import GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 
+from domain.db import is_outage
 from domain.errors import DomainError, InvalidTransition
 
 log = logging.getLogger("importer.errors")
@@ -30,6 +31,16 @@ def _with_code(error: GraphQLError, code: str, **extra: object) -> GraphQLError:
     )
 
 
+def _database_unavailable(error: GraphQLError) -> GraphQLError:
+    """The database is down or unreachable: say so, and that trying again later helps."""
+    log.warning("database unavailable at %s: %s", error.path, type(error.original_error).__name__)
+    return GraphQLError(
+        message="The database is not answering right now; try again in a few seconds.",
+        nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
+        extensions={"code": "SERVICE_UNAVAILABLE"},
+    )
+
+
 class ErrorCodes(MaskErrors):
     """Give every error an `extensions.code`; replace unexpected ones with an error id.
 
@@ -42,9 +53,15 @@ class ErrorCodes(MaskErrors):
     @staticmethod
     def _is_unexpected(error: GraphQLError) -> bool:
         original = error.original_error
-        return original is not None and not isinstance(original, (DomainError, GraphQLError))
+        if original is None or isinstance(original, (DomainError, GraphQLError)):
+            return False
+        # A scalar refusing a value written in the query (before execution, so no path) is a
+        # validation error of the caller's, e.g. a string where an Upload must be.
+        return not (error.path is None and isinstance(original, (ValueError, TypeError)))
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if is_outage(error.original_error):
+            return _database_unavailable(error)
         error_id = uuid.uuid4().hex[:12]
         log.error("unexpected error %s at %s", error_id, error.path, exc_info=error.original_error)
         return GraphQLError(

@@ -1,0 +1,66 @@
+"""A database outage of a few seconds mid-import: a TCP proxy between every process and
+PostgreSQL drops all connections and refuses new ones, then lets them through again. The
+server says clearly that the database is unavailable (and /ready reports it), then
+recovers; the workers retry, and every valid row is imported exactly once."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from domain.auth import issue_token
+from graph.app import create_app
+from tests.faults import COUNTS, ImportUnderTest
+from tests.helpers import gql
+from tests.processes import WorkerGroup, redis_production, wait_for
+from tests.proxy import TcpProxy
+
+VALID_ROWS = 3000
+INVALID_ROWS = 7
+OUTAGE_SECONDS = 4
+WORKER_ATTEMPTS = 3  # connections refused during the outage beyond the server's own
+
+
+@pytest.mark.timeout(420)
+def test_a_database_outage_mid_import_is_reported_and_survived(tmp_path: Path):
+    with redis_production(tmp_path, chunk_size=50) as direct, TcpProxy("127.0.0.1", 5432) as proxy:
+        settings = direct.with_changes(database_url=direct.database_url.replace(":5432/", f":{proxy.port}/"))
+        workers = WorkerGroup(settings, processes=1, threads=2, log=tmp_path / "workers.log")
+        workers.start()
+        try:
+            with TestClient(create_app(settings, sweep_seconds=2)) as client:
+                token = issue_token(client.app.state.services.db).token
+                run = ImportUnderTest(client, token, valid=VALID_ROWS, invalid=INVALID_ROWS)
+                run.upload_and_validate()
+                run.start()
+                at_cut = run.wait_for_progress()["importedRows"]
+
+                proxy.cut()
+                cut_at = time.monotonic()
+                answer = gql(client, COUNTS, {"id": run.id}, token=token)
+                ready = client.get("/ready")
+                # Hold the outage a few seconds, and until the workers have run into it too.
+                wait_for(lambda: (proxy.refused, time.monotonic() - cut_at),
+                         lambda seen: seen[0] >= WORKER_ATTEMPTS + 2 and seen[1] >= OUTAGE_SECONDS,
+                         timeout=60, every=0.1, what="the workers to try the database during the outage")
+                refused = proxy.refused
+                proxy.restore()
+
+                assert [error["extensions"]["code"] for error in answer["errors"]] == ["SERVICE_UNAVAILABLE"]
+                assert "try again" in answer["errors"][0]["message"]
+                assert "psycopg" not in str(answer) and "Traceback" not in str(answer)
+                assert (ready.status_code, ready.json()) == (503, {"database": "unavailable", "broker": "ok"})
+
+                final = run.wait_until_finished(what=lambda: f"(workers:\n{workers.output_tail()})")
+                assert (client.get("/ready").status_code, run.counts()["status"]) == (200, "IMPORTED")
+                sweeps = client.app.state.sweep.resumes
+            assert (workers.alive(), workers.starts) == (True, 1), workers.output_tail()
+        finally:
+            workers.stop()
+        print(f"\ndatabase cut at importedRows {at_cut} for {OUTAGE_SECONDS}+ s, {refused} connections refused; "
+              f"recovery sweeps {sweeps}; final {final['status']} {final['importedRows']}/{VALID_ROWS}, "
+              f"failed {final['failedImportRows']}")
+        run.assert_finished_exactly_once(final, direct.database_url)
