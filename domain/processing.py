@@ -18,8 +18,9 @@ from domain.lifecycle import fail_validation, finish_import, finish_rollback, fi
 from domain.mapping import column_indexes, missing_required
 from domain.models import Import, ImportRow, RowStatus, utcnow
 from domain.ports import ProgressPublisher, TaskQueue
-from domain.rows import chunk_ranges, has_rows, last_row_number
+from domain.rows import FIRST_DATA_ROW, claim_rows, has_rows, last_row_number
 from domain.files import FileFormat, FileProblem, reader
+from domain.scheduling import enqueue_import, organisations_waiting, promote_waiting
 from domain.settings import Settings
 from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
@@ -127,37 +128,79 @@ class Processor:
     # import
 
     def import_chunk(self, import_id: uuid.UUID, first_row: int, last_row: int) -> None:
-        """Write the records of the rows in [first_row, last_row] still waiting."""
+        """Write the records of the rows in [first_row, last_row] still waiting that no other
+        worker holds (messages of an earlier release carry a range)."""
+        self._import(import_id, first_row=first_row, last_row=last_row, limit=last_row - first_row + 1)
+
+    def import_next_chunk(self, import_id: uuid.UUID) -> None:
+        """Write the records of the next waiting rows that no other worker holds, then queue
+        this message again while rows are left: each import keeps only a few messages in
+        flight, so other imports' messages never wait behind all of its chunks."""
+        if self._import(import_id, first_row=FIRST_DATA_ROW, last_row=None, limit=self.settings.chunk_size):
+            self.queue.import_next_chunk(import_id)
+
+    def _import(self, import_id: uuid.UUID, *, first_row: int, last_row: int | None, limit: int) -> bool:
+        """One chunk in one transaction; True when it wrote rows and the import goes on."""
         try:
             with self.db.write() as session:
                 record = session.get(Import, import_id)
                 if record is None or record.status != ImportStatus.IMPORTING.value:
-                    return
-                imported, failed = self._write_records(session, record, first_row, last_row)
+                    return False
+                rows = claim_rows(session, import_id, RowStatus.VALID, first_row=first_row, last_row=last_row,
+                                  limit=limit)
+                if not rows and has_rows(session, import_id, RowStatus.VALID):
+                    return False  # other workers hold what is left
+                imported, failed = write_chunk(session, record, get_type(record.type), rows) if rows else (0, 0)
                 _bump(session, record, ImportStatus.IMPORTING,
                       imported_rows=Import.imported_rows + imported,
                       failed_import_rows=Import.failed_import_rows + failed)
-                _after_import_chunk(session, record)
+                promoted = self._after_import_chunk(session, record)
         except StaleWork:
-            return
+            return False
         self.publisher.publish(import_id)
+        for started in promoted:
+            enqueue_import(self.queue, self.settings, started)
+            self.publisher.publish(started.id)
+        return bool(rows) and record.status == ImportStatus.IMPORTING.value
 
-    def _write_records(self, session: Session, record: Import, first_row: int, last_row: int) -> tuple[int, int]:
-        rows = list(session.exec(_rows_in(record.id, first_row, last_row, RowStatus.VALID)).all())
-        if not rows:
-            return 0, 0
-        return write_chunk(session, record, get_type(record.type), rows)
+    def _after_import_chunk(self, session: Session, record: Import) -> list[Import]:
+        """Progress, or the end of the import and the start of its organisation's next."""
+        session.refresh(record)
+        if has_rows(session, record.id, RowStatus.VALID):
+            record.progress = percent(record.imported_rows + record.failed_import_rows,
+                                      record.total_rows - record.failed_validation_rows)
+            session.add(record)
+            return []
+        finish_import(record)
+        session.add(record)
+        return promote_waiting(session, record.organisation_id,
+                               limit=self.settings.max_running_imports_per_organisation)
 
     # rollback
 
     def rollback_chunk(self, import_id: uuid.UUID, first_row: int, last_row: int) -> None:
-        """Undo the rows in [first_row, last_row]: delete what they created, restore what they changed."""
+        """Undo the rows in [first_row, last_row] that no other worker holds: delete what they
+        created, restore what they changed."""
+        self._rollback(import_id, first_row=first_row, last_row=last_row, limit=last_row - first_row + 1)
+
+    def rollback_next_chunk(self, import_id: uuid.UUID) -> None:
+        """Undo the next imported rows that no other worker holds, then queue this again."""
+        if self._rollback(import_id, first_row=FIRST_DATA_ROW, last_row=None, limit=self.settings.chunk_size):
+            self.queue.rollback_next_chunk(import_id)
+
+    def _rollback(self, import_id: uuid.UUID, *, first_row: int, last_row: int | None, limit: int) -> bool:
+        """One chunk in one transaction; True when it undid rows and the rollback goes on."""
         try:
             with self.db.write() as session:
                 record = session.get(Import, import_id)
                 if record is None or record.status != ImportStatus.ROLLING_BACK.value:
-                    return
-                undone, conflicts = undo_chunk(session, record, get_type(record.type), first_row, last_row)
+                    return False
+                rows = claim_rows(session, import_id, RowStatus.IMPORTED, first_row=first_row, last_row=last_row,
+                                  limit=limit)
+                if not rows and has_rows(session, import_id, RowStatus.IMPORTED):
+                    return False  # other workers hold what is left
+                undone, conflicts = (undo_chunk(session, record, get_type(record.type), rows[0].row_number,
+                                                rows[-1].row_number) if rows else (0, 0))
                 _bump(session, record, ImportStatus.ROLLING_BACK,
                       rolled_back_rows=Import.rolled_back_rows + undone,
                       rollback_conflict_rows=Import.rollback_conflict_rows + conflicts)
@@ -169,29 +212,43 @@ class Processor:
                     finish_rollback(record)
                 session.add(record)
         except StaleWork:
-            return
+            return False
         self.publisher.publish(import_id)
+        return bool(rows) and record.status == ImportStatus.ROLLING_BACK.value
 
     # recovery
 
     def resume_unfinished(self) -> int:
-        """Enqueue again the work of every import left in a working state; return how many."""
+        """Start queued imports that have a free slot, and queue again the work of every
+        import in a working state; return how many imports are in one."""
+        self._promote_everywhere()
         with self.db.read() as session:
             rows = session.exec(
                 select(Import.id, Import.status).where(Import.status.in_([s.value for s in WORKING]))
             ).all()
-            last_rows = {import_id: last_row_number(session, import_id) for import_id, _ in rows}
         for import_id, status in rows:
-            self._resume(import_id, ImportStatus(status), last_rows[import_id])
+            self._resume(import_id, ImportStatus(status))
         return len(rows)
 
-    def _resume(self, import_id: uuid.UUID, status: ImportStatus, last_row: int) -> None:
+    def _promote_everywhere(self) -> None:
+        with self.db.read() as session:
+            organisations = organisations_waiting(session)
+        for organisation_id in organisations:
+            with self.db.write() as session:
+                promoted = promote_waiting(session, organisation_id,
+                                           limit=self.settings.max_running_imports_per_organisation)
+            for started in promoted:
+                self.publisher.publish(started.id)
+
+    def _resume(self, import_id: uuid.UUID, status: ImportStatus) -> None:
         if status is ImportStatus.VALIDATING:
             self.queue.validate(import_id)
-            return
-        send = self.queue.import_chunk if status is ImportStatus.IMPORTING else self.queue.rollback_chunk
-        for first, last in chunk_ranges(last_row, self.settings.chunk_size):
-            send(import_id, first, last)
+        elif status is ImportStatus.IMPORTING:
+            for _ in range(self.settings.lanes):
+                self.queue.import_next_chunk(import_id)
+        elif status is ImportStatus.ROLLING_BACK:
+            for _ in range(self.settings.lanes):
+                self.queue.rollback_next_chunk(import_id)
 
 
 def _file_format(record: Import) -> FileFormat:
@@ -258,15 +315,6 @@ def _mark_duplicates(session: Session, record: Import, spec: ImportTypeSpec) -> 
     return len(duplicates)
 
 
-def _rows_in(import_id: uuid.UUID, first_row: int, last_row: int, status: RowStatus):  # noqa: ANN202
-    return (
-        select(ImportRow)
-        .where(ImportRow.import_id == import_id, ImportRow.row_number.between(first_row, last_row),
-               ImportRow.status == status.value)
-        .order_by(ImportRow.row_number)
-    )
-
-
 def _bump(session: Session, record: Import, status: ImportStatus, **values: Any) -> None:
     """Move counters, only while the import is still in `status`, else StaleWork."""
     result = session.connection().execute(
@@ -276,12 +324,3 @@ def _bump(session: Session, record: Import, status: ImportStatus, **values: Any)
     if result.rowcount == 0:
         raise StaleWork(record.id)
 
-
-def _after_import_chunk(session: Session, record: Import) -> None:
-    session.refresh(record)
-    if has_rows(session, record.id, RowStatus.VALID):
-        record.progress = percent(record.imported_rows + record.failed_import_rows,
-                                  record.total_rows - record.failed_validation_rows)
-    else:
-        finish_import(record)
-    session.add(record)

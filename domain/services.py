@@ -16,12 +16,13 @@ from domain.auth import Principal
 from domain.db import Database
 from domain.errors import BadFile, BadInput
 from domain.files import FileProblem, detect, header
-from domain.lifecycle import finish_import, finish_rollback, move
+from domain.lifecycle import begin_import, finish_import, finish_rollback, move
 from domain.mapping import checked_mapping, missing_required, propose_mapping
 from domain.mappings import saved_entries
 from domain.models import Import, ImportMode, ImportRow, Role, RowStatus
 from domain.ports import ProgressPublisher, TaskQueue
-from domain.rows import chunk_ranges, has_rows, last_row_number
+from domain.rows import has_rows
+from domain.scheduling import enqueue_import, lanes_for, promote_waiting, start_or_queue
 from domain.settings import Settings
 from domain.status import ImportStatus
 from domain.storage import save_upload, upload_path
@@ -136,7 +137,9 @@ class ImportService:
         return record
 
     def start_import(self, principal: Principal, import_id: uuid.UUID) -> Import:
-        """Move a validated import to importing and enqueue its valid rows in chunks."""
+        """Start importing a validated import's valid rows, in chunks in the background; or,
+        when its organisation already runs as many imports as allowed, queue it (QUEUED)
+        to start when one of them ends."""
         require_role(principal, Role.MEMBER)
         with self.db.write() as session:
             record = owned_import(session, principal, import_id, lock=True)
@@ -145,34 +148,43 @@ class ImportService:
             missing = missing_required(record.mapping, get_type(record.type))
             if missing:
                 raise BadInput(f"Map a column to {', '.join(missing)} with updateImportMapping before starting.")
-            move(record, ImportStatus.IMPORTING)
-            record.progress = 0
-            last_row = last_row_number(session, import_id)
             if record.total_rows == record.failed_validation_rows:
+                begin_import(record)
                 finish_import(record)
+                started = []
+            else:
+                started = start_or_queue(session, record, limit=self.settings.max_running_imports_per_organisation)
             session.add(record)
-        self._enqueue_chunks(import_id, last_row, self.queue.import_chunk)
+        self._start(started)
         self.publisher.publish(import_id)
         return record
 
     def rollback_import(self, principal: Principal, import_id: uuid.UUID) -> Import:
-        """Undo an import (finished, or under way): remove every record it created."""
+        """Undo an import (finished, under way, or queued): remove every record it created."""
         require_role(principal, Role.MEMBER)
         with self.db.write() as session:
             record = owned_import(session, principal, import_id, lock=True)
+            was_running = record.status == ImportStatus.IMPORTING.value
             move(record, ImportStatus.ROLLING_BACK)
             record.progress = 0
-            last_row = last_row_number(session, import_id)
             if not has_rows(session, import_id, RowStatus.IMPORTED):
                 finish_rollback(record)
             session.add(record)
-        self._enqueue_chunks(import_id, last_row, self.queue.rollback_chunk)
+            started = (promote_waiting(session, record.organisation_id,
+                                       limit=self.settings.max_running_imports_per_organisation)
+                       if was_running else [])
+        if record.status == ImportStatus.ROLLING_BACK.value:
+            for _ in range(lanes_for(record.imported_rows, self.settings)):
+                self.queue.rollback_next_chunk(import_id)
+        self._start(started)
         self.publisher.publish(import_id)
         return record
 
-    def _enqueue_chunks(self, import_id: uuid.UUID, last_row: int, send) -> None:  # noqa: ANN001
-        for first, last in chunk_ranges(last_row, self.settings.chunk_size):
-            send(import_id, first, last)
+    def _start(self, started: list[Import]) -> None:
+        """Queue the work of imports that have just become IMPORTING, after their commit."""
+        for record in started:
+            enqueue_import(self.queue, self.settings, record)
+            self.publisher.publish(record.id)
 
 
 def _read_file_header(path, sheet):  # noqa: ANN001, ANN202

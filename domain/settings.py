@@ -18,6 +18,8 @@ class Settings:
     max_upload_bytes: int = 100 * 1024 * 1024
     chunk_size: int = 500
     worker_threads: int = 2
+    chunks_in_flight: int = 0  # per import; 0: as many as worker_threads
+    max_running_imports_per_organisation: int = 3
     public_url: str = ""
 
     @classmethod
@@ -32,6 +34,9 @@ class Settings:
             max_upload_bytes=int(env.get("IMPORTER_MAX_UPLOAD_BYTES", defaults.max_upload_bytes)),
             chunk_size=int(env.get("IMPORTER_CHUNK_SIZE", defaults.chunk_size)),
             worker_threads=int(env.get("IMPORTER_WORKER_THREADS", defaults.worker_threads)),
+            chunks_in_flight=int(env.get("IMPORTER_CHUNKS_IN_FLIGHT", defaults.chunks_in_flight)),
+            max_running_imports_per_organisation=int(env.get("IMPORTER_MAX_RUNNING_IMPORTS_PER_ORGANISATION",
+                                                             defaults.max_running_imports_per_organisation)),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -48,6 +53,11 @@ class Settings:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         return url
+
+    @property
+    def lanes(self) -> int:
+        """How many chunk messages of one import may be queued or running at once."""
+        return max(1, self.chunks_in_flight or self.worker_threads)
 
     @property
     def uploads_dir(self) -> Path:
