@@ -20,6 +20,7 @@ from graph.templates import template
 from graph.graphiql import graphiql_routes
 from graph.health import health, ready
 from graph.http import GraphQLApp
+from graph.web import web_routes
 from graph.progress import ProgressHub
 from graph.pubsub import ProgressListener
 from workers.pubsub import (
@@ -91,6 +92,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, sweep_seconds: fl
             Route("/health", health),
             Route("/ready", ready),
             *graphiql_routes(),
+            *web_routes(),
         ],
         lifespan=lifespan,
     )

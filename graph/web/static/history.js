@@ -1,0 +1,71 @@
+// Step 6: the organisation's imports, newest first, with filters; each opens its details.
+import { request } from "/web/api.js";
+import { HISTORY } from "/web/queries.js";
+
+const $ = (id) => document.getElementById(id);
+const PAGE_SIZE = 20;
+
+function cell(text) {
+  const element = document.createElement("td");
+  element.textContent = text;
+  return element;
+}
+
+function startOfDay(value, addDays = 0) {
+  const [year, month, day] = value.split("-").map(Number);
+  return new Date(year, month - 1, day + addDays).toISOString();
+}
+
+function filter() {
+  const chosen = {};
+  if ($("history-type").value) chosen.type = $("history-type").value;
+  if ($("history-status").value) chosen.status = $("history-status").value;
+  if ($("history-from").value) chosen.createdAfter = startOfDay($("history-from").value);
+  if ($("history-to").value) chosen.createdBefore = startOfDay($("history-to").value, 1);
+  return chosen;
+}
+
+export class History {
+  constructor({ onOpen, labels }) {
+    this.onOpen = onOpen;
+    this.labels = labels;
+    this.after = null;
+  }
+
+  async show() {
+    this.after = null;
+    $("history-table").tBodies[0].replaceChildren();
+    await this.more();
+  }
+
+  async more() {
+    const data = await request(HISTORY, { first: PAGE_SIZE, after: this.after, filter: filter() });
+    const page = data.imports;
+    for (const edge of page.edges) $("history-table").tBodies[0].append(this.row(edge.node));
+    if (!$("history-table").tBodies[0].rows.length) {
+      const empty = document.createElement("tr");
+      const note = cell("No imports match.");
+      note.colSpan = 6;
+      empty.append(note);
+      $("history-table").tBodies[0].append(empty);
+    }
+    this.after = page.pageInfo.endCursor;
+    $("history-more").hidden = !page.pageInfo.hasNextPage;
+  }
+
+  row(item) {
+    const row = document.createElement("tr");
+    const open = document.createElement("button");
+    open.type = "button";
+    open.textContent = "Open";
+    open.setAttribute("aria-label", `Open ${item.filename}, ${new Date(item.createdAt).toLocaleString()}`);
+    open.addEventListener("click", () => this.onOpen(item.id));
+    const actions = cell("");
+    actions.append(open);
+    row.append(
+      cell(new Date(item.createdAt).toLocaleString()), cell(item.filename), cell(this.labels(item.type)),
+      cell(item.status.replace("_", " ").toLowerCase()), cell(`${item.importedRows} of ${item.totalRows}`), actions,
+    );
+    return row;
+  }
+}

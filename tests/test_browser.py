@@ -1,0 +1,376 @@
+"""The import page at `/`, in Debian's Chromium driven by Playwright, against a real
+`importer serve` (uvicorn on a loopback port, SQLite, in-process worker). Every step asserts
+what a person sees; screenshots go to test-artifacts/screenshots (git-ignored).
+
+Without chromium (or the playwright package) the tests skip saying so; with
+IMPORTER_REQUIRE_SERVICES=1 (CI) they fail instead."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+TOKEN_LINE = re.compile(r"^\s+(imp_\S+)\s*$", re.MULTILINE)
+WAIT_MS = 30_000
+
+GOOD_ROWS = "".join(f"Person{i},Family{i},person{i}@example.com,1990-01-{i + 1:02d},yes\n" for i in range(6))
+BAD_ROWS = "".join(f"Bad{i},Row{i},nobody{i}@,31/02/1990,no\n" for i in range(7))
+# "Nom" is not a name the automatic mapping knows: the required last name has no column.
+FILE_WITH_BAD_ROWS = "Given name,Nom,E-mail,Birthday,Opt in\n" + GOOD_ROWS + BAD_ROWS
+GOOD_FILE = "first_name,last_name,email\n" + "".join(f"Phone{i},User{i},phone{i}@example.com\n" for i in range(4))
+
+
+def _require_browser() -> None:
+    problems = []
+    if CHROMIUM is None:
+        problems.append("Debian's chromium is not installed (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problems.append("the playwright package is not installed (pip install -e '.[dev]')")
+    if not problems:
+        return
+    message = "; ".join(problems)
+    if os.environ.get("IMPORTER_REQUIRE_SERVICES") == "1":
+        pytest.fail(message + " (IMPORTER_REQUIRE_SERVICES=1)")
+    pytest.skip(message)
+
+
+@dataclass
+class Server:
+    url: str
+    token: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_serving(process: subprocess.Popen, url: str, log: Path) -> str:
+    """The token `importer serve` printed on its first start, once /health answers."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"importer serve exited: {log.read_text()[-3000:]}")
+        found = TOKEN_LINE.search(log.read_text())
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                healthy = response.status == 200
+        except OSError:
+            healthy = False
+        if found and healthy:
+            return found.group(1)
+        time.sleep(0.1)
+    raise AssertionError(f"importer serve did not start within 60 s: {log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    _require_browser()
+    base = tmp_path_factory.mktemp("browser")
+    port = _free_port()
+    log = base / "serve.log"
+    command = [str(Path(sys.executable).parent / "importer"), "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--data-dir", str(base / "data")]
+    env = os.environ | {"IMPORTER_CHUNK_SIZE": "2"}
+    env.pop("DATABASE_URL", None)
+    env.pop("BROKER_URL", None)
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        yield Server(url, _wait_until_serving(process, url, log), log)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server):  # noqa: ANN201
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def _page(browser, **options):  # noqa: ANN001, ANN202
+    context = browser.new_context(**options)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    page.problems = []
+    page.on("pageerror", lambda error: page.problems.append(str(error)))
+    return page
+
+
+@pytest.fixture
+def page(browser):  # noqa: ANN001, ANN201
+    desktop = _page(browser, viewport={"width": 1280, "height": 900})
+    yield desktop
+    assert desktop.problems == [], desktop.problems
+    desktop.context.close()
+
+
+@pytest.fixture
+def phone(browser):  # noqa: ANN001, ANN201
+    small = _page(browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    yield small
+    assert small.problems == [], small.problems
+    small.context.close()
+
+
+def shot(page, name: str) -> None:  # noqa: ANN001
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+
+
+def progress_frames(page) -> list[dict]:  # noqa: ANN001
+    """importProgress states the page receives over its WebSocket, as they arrive."""
+    states: list[dict] = []
+
+    def on_frame(payload: str | bytes) -> None:
+        message = json.loads(payload)
+        if message.get("type") == "next":
+            states.append(message["payload"]["data"]["importProgress"])
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    return states
+
+
+def sign_in(page, server: Server) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    page.goto(server.url + "/")
+    page.get_by_label("API token").fill(server.token)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="1. Choose a file")).to_be_focused()
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def cells(page, table: str) -> list[list[str]]:  # noqa: ANN001
+    return page.locator(f"#{table} tbody tr").evaluate_all(
+        "rows => rows.map(row => [...row.cells].map(cell => cell.innerText.trim()))")
+
+
+def test_a_bad_token_is_refused_with_a_message_beside_the_token_field(server, page):
+    from playwright.sync_api import expect
+
+    page.goto(server.url + "/")
+    page.get_by_label("API token").fill("imp_not-a-real-token")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.locator("#signin-error")).to_contain_text("This token was not accepted")
+    expect(page.get_by_label("API token")).to_be_focused()
+    assert page.evaluate("sessionStorage.getItem('importer.token')") is None
+    assert "imp_" not in page.url
+    shot(page, "refusal-bad-token")
+
+
+def test_the_token_stays_in_the_tab_and_never_in_the_address(server, page):
+    from playwright.sync_api import expect
+
+    sign_in(page, server)
+    assert page.evaluate("sessionStorage.getItem('importer.token')") == server.token
+    assert server.token not in page.url
+
+    page.reload()
+    expect(page.get_by_role("heading", name="1. Choose a file")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_focused()
+    assert page.evaluate("sessionStorage.getItem('importer.token')") is None
+
+
+def test_a_file_with_bad_rows_is_mapped_reviewed_imported_and_rolled_back(server, page, tmp_path):
+    from playwright.sync_api import expect
+
+    states = progress_frames(page)
+    sign_in(page, server)
+    shot(page, "desktop-1-signed-in")
+
+    # 1. Choose: the upload shows its progress, then the file is checked in the background.
+    page.get_by_label("What the file holds").select_option(label="Clients")
+    page.get_by_label("File (CSV or XLSX)").set_input_files(write(tmp_path, "clients.csv", FILE_WITH_BAD_ROWS))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#upload-percent")).to_have_text("100 %")
+    expect(page.locator("#current-status")).to_have_text("Stopped: needs attention")
+    expect(page.locator("#current-message")).to_contain_text("last_name")
+
+    # 2. Map: the unknown column shows its values; the missing required field is named.
+    mapping = {row[0]: row for row in cells(page, "map-table")}
+    assert mapping["Nom"][1] == "Family0, Family1, Family2"
+    assert mapping["Nom"][3] == "not mapped"
+    assert mapping["Given name"][3] == "90 % sure"
+    expect(page.locator("#missing")).to_have_text("Required fields without a column: Last name (last_name).")
+    shot(page, "desktop-2-mapping")
+    page.get_by_label("Field for column Nom").select_option("last_name")
+    expect(page.locator("#missing")).to_have_text("Every required field has a column.")
+    page.get_by_role("button", name="Check again with this mapping").click()
+    expect(page.locator("#current-status")).to_have_text("Checked: ready to import")
+
+    # 3. Review: counts, then every error a page at a time, by field, and the report.
+    expect(page.locator("#count-total")).to_have_text("13")
+    expect(page.locator("#count-valid")).to_have_text("6")
+    expect(page.locator("#count-invalid")).to_have_text("7")
+    expect(page.locator("#errors-caption")).to_have_text("Errors 1 to 10, more follow")
+    first_page = cells(page, "errors-table")
+    assert first_page[0] == ["8", "E-mail", "nobody0@", "'nobody0@' is not a valid email address"]
+    assert first_page[1][:3] == ["8", "Birthday", "31/02/1990"]
+    page.get_by_role("button", name="Next errors").click()
+    expect(page.locator("#errors-caption")).to_have_text("Errors 11 to 14")
+    expect(page.get_by_role("button", name="Next errors")).to_be_disabled()
+    assert [row[0] for row in cells(page, "errors-table")] == ["13", "13", "14", "14"]
+    page.get_by_role("button", name="Previous errors").click()
+    expect(page.locator("#errors-caption")).to_have_text("Errors 1 to 10, more follow")
+    page.get_by_label("Show errors of").select_option("email")
+    expect(page.locator("#errors-caption")).to_have_text("Errors 1 to 7")
+    assert {row[1] for row in cells(page, "errors-table")} == {"E-mail"}
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the error report (CSV)").click()
+    assert download.value.suggested_filename == "clients-errors.csv"
+    report = Path(download.value.path()).read_text().splitlines()
+    assert report[0] == "Given name,Nom,E-mail,Birthday,Opt in,row_number,errors"
+    assert len(report) == 8
+    shot(page, "desktop-3-review")
+
+    # 4. Import: the bar reaches 100 % from the states the subscription sends.
+    expect(page.locator("#start-hint")).to_have_text("6 valid rows will be imported; invalid rows are skipped.")
+    page.get_by_role("button", name="Import the valid rows").click()
+    expect(page.locator("#current-status")).to_have_text("Imported")
+    expect(page.locator("#progress-bar")).to_have_attribute("value", "100")
+    expect(page.locator("#progress-percent")).to_have_text("100 %")
+    expect(page.locator("#live-imported")).to_have_text("6")
+    expect(page.locator("#live-failed")).to_have_text("0")
+    imported = [s for s in states if s["status"] == "IMPORTED"]
+    assert imported and imported[-1]["progress"] == 100 and imported[-1]["importedRows"] == 6
+    shot(page, "desktop-4-imported")
+
+    # 5. Undo, after a confirmation that says what goes.
+    page.get_by_role("button", name="Roll back this import…").click()
+    dialog = page.get_by_role("dialog", name="Roll back this import?")
+    expect(dialog).to_contain_text("This removes the 6 clients this import created.")
+    expect(dialog.get_by_role("button", name="Keep the import")).to_be_focused()
+    shot(page, "desktop-5-confirm-rollback")
+    dialog.get_by_role("button", name="Roll back", exact=True).click()
+    expect(page.locator("#current-status")).to_have_text("Rolled back")
+    expect(page.locator("#undo-hint")).to_have_text(
+        "Rolled back: 6 rows undone, 0 left as they were (changed since).")
+    assert any(s["status"] == "ROLLED_BACK" for s in states)
+
+    # 6. History: newest first, filtered, and each opens its details.
+    history = page.locator("#history-table tbody tr").first
+    expect(history).to_contain_text("clients.csv")
+    expect(history).to_contain_text("rolled back")
+    page.get_by_label("Status").select_option(label="Imported")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#history-table tbody")).to_have_text("No imports match.")
+    page.get_by_label("Status").select_option(label="Rolled back")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#history-table tbody tr")).to_have_count(1)
+    page.get_by_role("button", name=re.compile("^Open clients.csv")).click()
+    expect(page.locator("#status-title")).to_be_focused()
+    expect(page.locator("#current-status")).to_have_text("Rolled back")
+    shot(page, "desktop-6-history")
+
+
+def test_on_a_phone_sized_screen_a_file_is_imported_and_rolled_back(server, phone, tmp_path):
+    from playwright.sync_api import expect
+
+    sign_in(phone, server)
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(phone, "phone-1-signed-in")
+    phone.get_by_label("File (CSV or XLSX)").set_input_files(write(tmp_path, "phone.csv", GOOD_FILE))
+    phone.get_by_role("button", name="Upload").click()
+    expect(phone.locator("#current-status")).to_have_text("Checked: ready to import")
+    expect(phone.locator("#errors-caption")).to_have_text("No errors to show")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(phone, "phone-2-checked")
+    phone.get_by_role("button", name="Import the valid rows").click()
+    expect(phone.locator("#progress-percent")).to_have_text("100 %")
+    expect(phone.locator("#live-imported")).to_have_text("4")
+    shot(phone, "phone-3-imported")
+    phone.get_by_role("button", name="Roll back this import…").click()
+    phone.get_by_role("dialog").get_by_role("button", name="Roll back", exact=True).click()
+    expect(phone.locator("#current-status")).to_have_text("Rolled back")
+    shot(phone, "phone-4-rolled-back")
+
+
+def test_a_file_that_cannot_be_read_is_refused_beside_the_file_field(server, page, tmp_path):
+    from playwright.sync_api import expect
+
+    sign_in(page, server)
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#upload-error")).to_have_text("Choose a file first (CSV or XLSX).")
+    page.get_by_label("File (CSV or XLSX)").set_input_files(write(tmp_path, "empty.csv", ""))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#upload-error")).to_contain_text("This file cannot be imported.")
+    expect(page.locator("#upload-error")).to_have_attribute("data-code", "BAD_FILE")
+    expect(page.get_by_label("File (CSV or XLSX)")).to_be_focused()
+    shot(page, "refusal-bad-file")
+
+
+def focused(page) -> str:  # noqa: ANN001
+    return page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()")
+
+
+def test_sign_in_and_upload_with_the_keyboard_alone(server, page, tmp_path):
+    from playwright.sync_api import expect
+
+    page.goto(server.url + "/")
+    page.keyboard.press("Tab")
+    assert focused(page) == "Skip to the page"
+    page.keyboard.press("Tab")
+    assert focused(page) == "token"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.type(server.token)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="1. Choose a file")).to_be_focused()
+
+    order = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        order.append(focused(page))
+    assert order == ["import-type", "import-mode", "upload-mapping", "file"]
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(write(tmp_path, "keyboard.csv", GOOD_FILE.replace("phone", "keys")))
+    page.keyboard.press("Tab")
+    assert focused(page) == "template-link"
+    page.keyboard.press("Tab")
+    assert focused(page) == "upload-button"
+    shot(page, "keyboard-1-upload-focused")
+    page.keyboard.press("Enter")
+    expect(page.locator("#current-status")).to_have_text("Checked: ready to import")
+    expect(page.get_by_role("heading", name="2. Map columns")).to_be_focused()
+    shot(page, "keyboard-2-uploaded")
