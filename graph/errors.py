@@ -10,7 +10,9 @@ from graphql.error import GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 
 from domain.db import is_outage
-from domain.errors import DomainError, InvalidTransition
+from domain.errors import DomainError, InvalidTransition, LimitExceeded
+from domain.settings import Settings
+from graph.limits import coded_refusal
 
 log = logging.getLogger("importer.errors")
 
@@ -47,8 +49,9 @@ class ErrorCodes(MaskErrors):
     The full exception is logged with that id, so a report from a client can be traced.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
         super().__init__(should_mask_error=self._is_unexpected)
+        self.settings = settings
 
     @staticmethod
     def _is_unexpected(error: GraphQLError) -> bool:
@@ -80,6 +83,8 @@ class ErrorCodes(MaskErrors):
         if isinstance(original, InvalidTransition):
             return _with_code(error, original.code, fromStatus=original.from_status.upper(),
                               toStatus=original.to_status.upper())
+        if isinstance(original, LimitExceeded):
+            return _with_code(error, original.code, limit=original.limit, setting=original.setting)
         if isinstance(original, DomainError):
             return _with_code(error, original.code)
-        return _with_code(error, _code_for_plain_error(error))
+        return coded_refusal(error, self.settings) or _with_code(error, _code_for_plain_error(error))
