@@ -24,6 +24,11 @@ def fail_validation(record: Import, reason: str) -> None:
     record.error_message = reason
 
 
+def begin_import(record: Import) -> None:
+    move(record, ImportStatus.IMPORTING)
+    record.progress = 0
+
+
 def finish_import(record: Import) -> None:
     move(record, ImportStatus.IMPORTED)
     record.imported_at = record.updated_at

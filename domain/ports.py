@@ -15,6 +15,12 @@ class TaskQueue(Protocol):
 
     def rollback_chunk(self, import_id: uuid.UUID, first_row: int, last_row: int) -> None: ...
 
+    def import_next_chunk(self, import_id: uuid.UUID) -> None:
+        """Import the next rows of the import that no one else is importing, then queue this again."""
+
+    def rollback_next_chunk(self, import_id: uuid.UUID) -> None:
+        """Roll back the next rows that no one else is rolling back, then queue this again."""
+
 
 class ProgressPublisher(Protocol):
     """Tells watchers that an import changed; they re-read it from the database."""

@@ -27,3 +27,30 @@ def chunk_ranges(last_row: int, size: int) -> Iterator[tuple[int, int]]:
     """Inclusive row-number ranges of at most `size` rows covering every data row."""
     for first in range(FIRST_DATA_ROW, last_row + 1, size):
         yield first, min(first + size - 1, last_row)
+
+
+def claim_rows(session: Session, import_id: uuid.UUID, status: RowStatus, *, first_row: int = FIRST_DATA_ROW,
+               last_row: int | None = None, limit: int) -> list[ImportRow]:
+    """Lock up to `limit` rows in `status`, in row order, that no other transaction holds:
+    a contiguous run, so that every row in `status` between the first and the last returned
+    is locked by this transaction. Rows another worker holds are skipped, never waited for
+    (FOR UPDATE SKIP LOCKED; on SQLite the write transaction already excludes others)."""
+    where = [ImportRow.import_id == import_id, ImportRow.status == status.value, ImportRow.row_number >= first_row]
+    if last_row is not None:
+        where.append(ImportRow.row_number <= last_row)
+    query = select(ImportRow).where(*where).order_by(ImportRow.row_number).limit(limit)
+    claimed = list(session.exec(query.with_for_update(skip_locked=True)).all())
+    if not claimed:
+        return []
+    # A row held by someone else inside the run would be written by both: stop before it.
+    visible = session.exec(
+        select(ImportRow.row_number).where(
+            ImportRow.import_id == import_id, ImportRow.status == status.value,
+            ImportRow.row_number.between(claimed[0].row_number, claimed[-1].row_number))
+        .order_by(ImportRow.row_number)
+    ).all()
+    run = 0
+    while run < len(claimed) and run < len(visible) and claimed[run].row_number == visible[run]:
+        run += 1
+    return claimed[:run]
+

@@ -10,6 +10,7 @@ from domain.errors import InvalidTransition
 class ImportStatus(str, enum.Enum):
     VALIDATING = "validating"
     VALIDATED = "validated"
+    QUEUED = "queued"  # started, waiting for one of its organisation's import slots
     IMPORTING = "importing"
     IMPORTED = "imported"
     ROLLING_BACK = "rolling_back"
@@ -21,7 +22,8 @@ S = ImportStatus
 
 ALLOWED: dict[ImportStatus, frozenset[ImportStatus]] = {
     S.VALIDATING: frozenset({S.VALIDATED, S.ERRORED}),
-    S.VALIDATED: frozenset({S.VALIDATING, S.IMPORTING}),
+    S.VALIDATED: frozenset({S.VALIDATING, S.IMPORTING, S.QUEUED}),
+    S.QUEUED: frozenset({S.IMPORTING, S.ROLLING_BACK}),
     S.IMPORTING: frozenset({S.IMPORTED, S.ROLLING_BACK}),
     S.IMPORTED: frozenset({S.ROLLING_BACK}),
     S.ROLLING_BACK: frozenset({S.ROLLED_BACK}),
@@ -30,12 +32,14 @@ ALLOWED: dict[ImportStatus, frozenset[ImportStatus]] = {
 }
 
 # Statuses in which background work is under way.
-WORKING = frozenset({S.VALIDATING, S.IMPORTING, S.ROLLING_BACK})
+# QUEUED counts: the recovery sweep then promotes it if a slot is free and nobody did.
+WORKING = frozenset({S.VALIDATING, S.QUEUED, S.IMPORTING, S.ROLLING_BACK})
 # Statuses at which a watcher stops: a person must act, or nothing more will happen.
 SETTLED = frozenset({S.VALIDATED, S.IMPORTED, S.ROLLED_BACK, S.ERRORED})
 
 _ACTIONS = {
     S.VALIDATING: "revalidate it",
+    S.QUEUED: "start it",
     S.IMPORTING: "start it",
     S.ROLLING_BACK: "roll it back",
     S.VALIDATED: "mark it validated",
@@ -47,6 +51,7 @@ _ACTIONS = {
 _HINTS = {
     S.VALIDATING: "wait until validation finishes",
     S.VALIDATED: "start it, or change its mapping",
+    S.QUEUED: "it starts when one of your organisation's running imports ends, or roll it back to cancel it",
     S.IMPORTING: "wait until it is imported, or roll it back",
     S.IMPORTED: "roll it back if it was a mistake",
     S.ROLLING_BACK: "wait until the rollback finishes",

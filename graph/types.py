@@ -14,9 +14,11 @@ from domain import models, queries
 from domain.mapping import missing_required
 from domain.models import as_utc
 from domain.samples import column_samples
+from domain.scheduling import position_in_queue
 from domain.status import ImportStatus as DomainImportStatus
 from domain.types import IMPORT_TYPES, FieldSpec, ImportTypeSpec
 from graph.context import Info
+from graph.limits import page_size
 from graph.threads import call
 
 ImportStatus = strawberry.enum(DomainImportStatus, name="ImportStatus", description="Where an import is in its life.")
@@ -116,6 +118,14 @@ class ImportObject:
     rolled_back_at: datetime | None
     created_by_id: strawberry.Private[uuid.UUID]
 
+    @strawberry.field(description="While the import is QUEUED (its organisation already runs as many imports as "
+                                   "allowed): 1 if it starts next, 2 if after one other, and so on. Null otherwise.")
+    async def queue_position(self, info: Info) -> int | None:
+        if self.status is not DomainImportStatus.QUEUED:
+            return None
+        principal = await info.context.principal()
+        return await call(position_in_queue, info.context.services.db, principal, uuid.UUID(self.id))
+
     @strawberry.field(description="The user who uploaded the file.")
     async def created_by(self, info: Info) -> User | None:
         user = await info.context.user(self.created_by_id)
@@ -128,6 +138,7 @@ class ImportObject:
             description="Only the problems of this field (a field name from importTypes).")] = None,
     ) -> RowErrorConnection:
         principal = await info.context.principal()
+        page_size(first, info.context.services.settings)
         page = await call(
             queries.row_errors, info.context.services.db, principal, uuid.UUID(self.id), first=first, after=after,
             field=field,

@@ -23,7 +23,8 @@ FORBIDDEN_PAIRS = [(current, target) for current, target in ALL_PAIRS if target 
 # What the design allows, written out independently of ALLOWED so a change to either shows.
 DESIGNED_MOVES = {
     (S.VALIDATING, S.VALIDATED), (S.VALIDATING, S.ERRORED),
-    (S.VALIDATED, S.VALIDATING), (S.VALIDATED, S.IMPORTING),
+    (S.VALIDATED, S.VALIDATING), (S.VALIDATED, S.IMPORTING), (S.VALIDATED, S.QUEUED),
+    (S.QUEUED, S.IMPORTING), (S.QUEUED, S.ROLLING_BACK),
     (S.IMPORTING, S.IMPORTED), (S.IMPORTING, S.ROLLING_BACK),
     (S.IMPORTED, S.ROLLING_BACK),
     (S.ROLLING_BACK, S.ROLLED_BACK),
@@ -34,6 +35,7 @@ DESIGNED_MOVES = {
 WHAT_TO_DO = {
     S.VALIDATING: "wait until validation finishes",
     S.VALIDATED: "start it, or change its mapping",
+    S.QUEUED: "it starts when one of your organisation's running imports ends, or roll it back to cancel it",
     S.IMPORTING: "wait until it is imported, or roll it back",
     S.IMPORTED: "roll it back if it was a mistake",
     S.ROLLING_BACK: "wait until the rollback finishes",
@@ -44,6 +46,7 @@ WHAT_TO_DO = {
 # What the refused move would have done, as the message words it.
 WHAT_WAS_ASKED = {
     S.VALIDATING: "revalidate it",
+    S.QUEUED: "start it",
     S.IMPORTING: "start it",
     S.ROLLING_BACK: "roll it back",
     S.VALIDATED: "mark it validated",
@@ -61,7 +64,7 @@ def pair_id(pair: tuple[ImportStatus, ImportStatus]) -> str:
 
 
 def test_the_pairs_cover_every_combination_of_statuses_once():
-    assert len(ALL_PAIRS) == len(ImportStatus) ** 2 == 49
+    assert len(ALL_PAIRS) == len(ImportStatus) ** 2 == 64
     assert len(ALLOWED_PAIRS) + len(FORBIDDEN_PAIRS) == len(ALL_PAIRS)
     assert set(ALLOWED_PAIRS).isdisjoint(FORBIDDEN_PAIRS)
 
@@ -131,7 +134,7 @@ def test_every_status_is_either_working_or_settled():
 
 def test_a_settled_status_other_than_the_end_waits_for_a_person_to_act():
     for status in SETTLED - {S.ROLLED_BACK}:
-        assert ALLOWED[status] <= {S.VALIDATING, S.IMPORTING, S.ROLLING_BACK}, status
+        assert ALLOWED[status] <= {S.VALIDATING, S.IMPORTING, S.QUEUED, S.ROLLING_BACK}, status
 
 
 # Through the API -----------------------------------------------------------------------------

@@ -19,6 +19,8 @@ class Actors:
     validate: dramatiq.Actor
     import_chunk: dramatiq.Actor
     rollback_chunk: dramatiq.Actor
+    import_next_chunk: dramatiq.Actor
+    rollback_next_chunk: dramatiq.Actor
     validation_gave_up: dramatiq.Actor
 
 
@@ -34,6 +36,12 @@ def declare_actors(broker: dramatiq.Broker, processor: Processor, *, queue_prefi
     def rollback_chunk(import_id: str, first_row: int, last_row: int) -> None:
         processor.rollback_chunk(uuid.UUID(import_id), first_row, last_row)
 
+    def import_next_chunk(import_id: str) -> None:
+        processor.import_next_chunk(uuid.UUID(import_id))
+
+    def rollback_next_chunk(import_id: str) -> None:
+        processor.rollback_next_chunk(uuid.UUID(import_id))
+
     def validation_gave_up(message: dict, retry_info: dict) -> None:
         processor.give_up_validation(uuid.UUID(message["args"][0]), message["message_id"])
 
@@ -48,5 +56,7 @@ def declare_actors(broker: dramatiq.Broker, processor: Processor, *, queue_prefi
                          on_retry_exhausted="validation_gave_up"),
         import_chunk=declare(import_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
         rollback_chunk=declare(rollback_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
+        import_next_chunk=declare(import_next_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
+        rollback_next_chunk=declare(rollback_next_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
         validation_gave_up=declare(validation_gave_up, max_retries=20),
     )

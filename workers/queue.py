@@ -26,6 +26,12 @@ class DramatiqQueue:
     def rollback_chunk(self, import_id: uuid.UUID, first_row: int, last_row: int) -> None:
         self._send("rollback_chunk", str(import_id), first_row, last_row)
 
+    def import_next_chunk(self, import_id: uuid.UUID) -> None:
+        self._send("import_next_chunk", str(import_id))
+
+    def rollback_next_chunk(self, import_id: uuid.UUID) -> None:
+        self._send("rollback_next_chunk", str(import_id))
+
     def _send(self, actor_name: str, *args: object) -> None:
         message = dramatiq.Message(
             queue_name=self.queue_name, actor_name=actor_name, args=args, kwargs={}, options={}
