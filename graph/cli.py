@@ -124,6 +124,7 @@ def _print_welcome(token: str, organisation: str, email: str, host: str, port: i
     print(
         f"\nFirst start: created organisation {organisation!r} with admin {email} and this API token\n"
         f"(it is shown only once; `importer token create` makes more):\n\n    {token}\n\n"
+        f"Import page: {base}/  (sign in with this token)\n"
         f"GraphiQL: {base}/graphql  (add the header under 'Headers':\n"
         f'    {{"Authorization": "Bearer {token}"}})\n'
         f"HTTP clients send:  Authorization: Bearer {token}\n",

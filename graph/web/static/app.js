@@ -1,5 +1,6 @@
 // The reference import page: sign in, upload, map, review, import, undo, history.
 import { download, request, subscribe, token, upload } from "/web/api.js";
+import { $ } from "/web/dom.js";
 import { History } from "/web/history.js";
 import { LivePanel } from "/web/live.js";
 import { applySaved, chosenMapping, renderMapping, renderSaved, showMissing } from "/web/mapping.js";
@@ -7,7 +8,6 @@ import { clear, show } from "/web/messages.js";
 import * as Q from "/web/queries.js";
 import { ErrorPages, renderCounts, renderFieldFilter } from "/web/review.js";
 
-const $ = (id) => document.getElementById(id);
 const STATUSES = {
   VALIDATING: "Checking rows",
   VALIDATED: "Checked: ready to import",
@@ -118,6 +118,7 @@ async function submitUpload(event) {
   const progress = (percent) => {
     $("upload-bar").value = percent;
     $("upload-percent").textContent = `${percent} %`;
+    $("upload-label").textContent = percent < 100 ? "Uploading" : "Uploaded";
   };
   progress(0);
   try {

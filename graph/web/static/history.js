@@ -1,15 +1,10 @@
 // Step 6: the organisation's imports, newest first, with filters; each opens its details.
 import { request } from "/web/api.js";
+import { $, cell, labelCells } from "/web/dom.js";
 import { HISTORY } from "/web/queries.js";
 
-const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 20;
 
-function cell(text) {
-  const element = document.createElement("td");
-  element.textContent = text;
-  return element;
-}
 
 function startOfDay(value, addDays = 0) {
   const [year, month, day] = value.split("-").map(Number);
@@ -49,6 +44,7 @@ export class History {
       empty.append(note);
       $("history-table").tBodies[0].append(empty);
     }
+    labelCells($("history-table"));
     this.after = page.pageInfo.endCursor;
     $("history-more").hidden = !page.pageInfo.hasNextPage;
   }

@@ -1,7 +1,7 @@
 // The live progress panel: bar, counts, rows per second and time left, from the states the
 // importProgress subscription sends.
+import { $ } from "/web/dom.js";
 
-const $ = (id) => document.getElementById(id);
 
 const PHASES = {
   VALIDATING: "Checking rows",
@@ -19,6 +19,12 @@ function work(state) {
     return [state.rolledBackRows + state.rollbackConflictRows, state.importedRows + state.rolledBackRows];
   }
   return [state.totalRows, null];
+}
+
+const PHASE_OF = { IMPORTED: "IMPORTING", ROLLED_BACK: "ROLLING_BACK" };
+
+function phase(status) {
+  return PHASE_OF[status] || status;
 }
 
 function duration(seconds) {
@@ -39,7 +45,9 @@ export class LivePanel {
   update(state) {
     const [done, total] = work(state);
     const now = performance.now();
-    if (!this.first || this.first.status !== state.status) this.first = { status: state.status, done, at: now };
+    if (!this.first || phase(this.first.status) !== phase(state.status)) {
+      this.first = { status: state.status, done, at: now };
+    }
     // Before the import starts, the bar is the import's: not begun.
     const percent = state.status in LABELS ? state.progress : 0;
     $("progress-label").textContent = LABELS[state.status] || "Import not started";
@@ -47,11 +55,19 @@ export class LivePanel {
     $("progress-percent").textContent = `${percent} %`;
     $("live-imported").textContent = state.importedRows;
     $("live-failed").textContent = state.failedImportRows;
-    const seconds = (now - this.first.at) / 1000;
-    const rate = seconds > 0.2 ? (done - this.first.done) / seconds : NaN;
+    const rate = this.rate(state, done, now);
     const working = state.status in PHASES;
-    $("live-rate").textContent = working && rate > 0 ? Math.round(rate).toLocaleString() : "–";
+    $("live-rate").textContent = rate > 0 && state.status in LABELS ? Math.round(rate).toLocaleString() : "–";
     const left = total === null ? NaN : (total - done) / rate;
     $("live-left").textContent = working && rate > 0 ? duration(left) : "–";
+  }
+
+  // Rows per second since this page saw the phase begin; a finished phase keeps its last rate.
+  rate(state, done, now) {
+    if (this.first.rate !== undefined) return this.first.rate;
+    const seconds = (now - this.first.at) / 1000;
+    const rate = seconds > 0 ? (done - this.first.done) / seconds : NaN;
+    if (!(state.status in PHASES) && state.status in LABELS) this.first.rate = rate;
+    return rate;
   }
 }

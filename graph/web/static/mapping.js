@@ -1,12 +1,7 @@
 // Step 2: each column beside its field, a sample of its values and the auto-mapping's confidence.
+import { $, cell, labelCells } from "/web/dom.js";
 
-const $ = (id) => document.getElementById(id);
 
-function cell(text, tag = "td") {
-  const element = document.createElement(tag);
-  element.textContent = text;
-  return element;
-}
 
 function confidence(entry) {
   if (!entry.field) return "not mapped";
@@ -41,6 +36,7 @@ export function renderMapping(current, typeInfo, samples) {
     row.append(picker, cell(confidence(entry)));
     body.append(row);
   });
+  labelCells($("map-table"));
   showMissing(typeInfo);
 }
 

@@ -1,15 +1,10 @@
 // Step 3: counts and the row errors, a page at a time, filterable by field.
 import { request } from "/web/api.js";
+import { $, cell, labelCells } from "/web/dom.js";
 import { ERRORS } from "/web/queries.js";
 
-const $ = (id) => document.getElementById(id);
 export const PAGE_SIZE = 10;
 
-function cell(text) {
-  const element = document.createElement("td");
-  element.textContent = text ?? "";
-  return element;
-}
 
 export class ErrorPages {
   constructor() {
@@ -53,6 +48,7 @@ export class ErrorPages {
       row.append(cell(node.rowNumber), cell(node.column || "(whole row)"), cell(node.value), cell(node.message));
       body.append(row);
     }
+    labelCells($("errors-table"));
     const start = (this.cursors.length - 1) * PAGE_SIZE;
     $("errors-caption").textContent = nodes.length
       ? `Errors ${start + 1} to ${start + nodes.length}${this.next ? ", more follow" : ""}`
