@@ -65,7 +65,8 @@ def is_partial(record: Import) -> bool:
 def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: list[ImportRow]) -> Plan:
     columns = column_indexes(record.mapping)
     validator = RowValidator(spec, record.headers, columns, partial=is_partial(record))
-    complete = RowValidator(spec, record.headers, columns)  # what a new record must pass
+    # What a new record must pass: in STORE mode, the row's own validation already did.
+    complete = RowValidator(spec, record.headers, columns) if is_partial(record) else None
     outcomes = [(row, validator.validate(row.cells)) for row in rows]
     valid = [(row, o.values) for row, o in outcomes if o.valid]
     refused = _resolve(session, record, spec, valid)
@@ -88,7 +89,7 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: list[Imp
                 plan.failures.append(_not_found(row, record, spec, values))
             elif clash:
                 plan.failures.append(_exists(row, record, spec, values, clash))
-            elif problems := complete.validate(row.cells).errors:
+            elif complete is not None and (problems := complete.validate(row.cells).errors):
                 plan.failures.append(_incomplete(row, spec, problems))
             else:
                 plan.creates.append({**spec.record(_with_defaults(spec, values)), "organisation_id": record.organisation_id,
@@ -130,10 +131,10 @@ class _Existing:
                 wanted.setdefault(name, set()).add(key)
         if not wanted:
             return
-        model = spec.model
-        conditions = [getattr(model, name).in_(keys) for name, keys in wanted.items()]
-        for item in session.exec(select(model).where(model.organisation_id == organisation_id, or_(*conditions))):
-            data = item.model_dump()
+        table = spec.model.__table__
+        conditions = [table.c[name].in_(keys) for name, keys in wanted.items()]
+        query = select(table).where(table.c.organisation_id == organisation_id, or_(*conditions))
+        for data in session.connection().execute(query).mappings():
             for name in wanted:
                 if data.get(name) is not None:
                     self.by_key[(name, data[name])] = data
@@ -191,9 +192,8 @@ def _changed_columns(spec: ImportTypeSpec, record: Import, row: ImportRow, value
 
 
 def _apply_changes(conn, record: Import, spec: ImportTypeSpec, changes, now: datetime) -> None:  # noqa: ANN001
-    model = spec.model
-    for _row, found, columns in changes:
-        conn.execute(update(model).where(model.id == found["id"]).values(**columns, updated_at=now))
+    for columns, params in _grouped([(found["id"], {**columns, "updated_at": now}) for _, found, columns in changes]):
+        conn.execute(_update_by_id(spec.model, columns), params)
     conn.execute(
         update(ImportRow)
         .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
@@ -207,47 +207,83 @@ def _apply_changes(conn, record: Import, spec: ImportTypeSpec, changes, now: dat
     )
 
 
+def _grouped(items: list[tuple[int, dict[str, Any]]]) -> list[tuple[tuple[str, ...], list[dict[str, Any]]]]:
+    """(record id, new values) grouped by the columns they set, as executemany parameters."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for record_id, values in items:
+        groups.setdefault(tuple(sorted(values)), []).append(
+            {"record_id": record_id, **{f"new_{name}": value for name, value in values.items()}})
+    return list(groups.items())
+
+
+def _update_by_id(model, columns: tuple[str, ...]):  # noqa: ANN001, ANN202
+    """UPDATE of `columns` of one record, run with executemany (one statement per group)."""
+    table = model.__table__
+    return (update(table).where(table.c.id == bindparam("record_id"))
+            .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns}))
+
+
 def undo_chunk(session: Session, record: Import, spec: ImportTypeSpec, first_row: int, last_row: int) -> tuple[int, int]:
-    """Undo the imported rows in the range; (undone, conflicts)."""
-    model = spec.model
+    """Undo the imported rows in the range; (undone, conflicts).
+
+    A few statements per chunk whatever its size: the records the rows created are deleted
+    in one statement, before-images restored by one executemany per set of columns, rows
+    marked by range.
+    """
     conn = session.connection()
-    rows = session.exec(
-        select(ImportRow).where(ImportRow.import_id == record.id, ImportRow.row_number.between(first_row, last_row),
-                                ImportRow.status == RowStatus.IMPORTED.value)
-    ).all()
-    created = {
-        item.import_row: item
-        for item in session.exec(select(model).where(model.import_id == record.id,
-                                                     model.import_row.between(first_row, last_row)))
-    }
-    changed_ids = [row.record_id for row in rows if row.before is not None]
-    changed = {item.id: item for item in session.exec(select(model).where(model.id.in_(changed_ids)))} if changed_ids else {}
-    undone, conflicts, deletions = [], [], []
-    for row in rows:
-        if row.before is None:
-            item = created.get(row.row_number)
-            if item is not None and as_utc(item.updated_at) != as_utc(item.created_at):
-                conflicts.append(row)
-                continue
-            if item is not None:
-                deletions.append(item.id)
-            undone.append(row)
-        else:
-            item = changed.get(row.record_id)
-            if item is None or as_utc(item.updated_at) != datetime.fromisoformat(row.before["stamp"]):
-                conflicts.append(row)
-                continue
-            conn.execute(update(model).where(model.id == item.id).values(**_restored(model, row.before["values"])))
-            undone.append(row)
-    if deletions:
-        conn.execute(delete(model).where(model.id.in_(deletions)))
-    _mark(conn, record, [r.row_number for r in undone], RowStatus.ROLLED_BACK, None)
+    in_range = (ImportRow.import_id == record.id, ImportRow.row_number.between(first_row, last_row),
+                ImportRow.status == RowStatus.IMPORTED.value)
+    conflicts = _created_and_changed(conn, record, spec, in_range) + _restore_changed(conn, spec, in_range)
+    _delete_created(conn, record, spec, in_range)
     label = spec.label.lower().rstrip("s")
-    _mark(conn, record, [r.row_number for r in conflicts], RowStatus.ROLLBACK_CONFLICT, [{
+    _mark(conn, record, conflicts, RowStatus.ROLLBACK_CONFLICT, [{
         "column": None, "field": None, "value": None,
         "message": f"The {label} this row wrote was changed after the import, so the rollback left it as it is",
     }])
-    return len(undone), len(conflicts)
+    undone = conn.execute(update(ImportRow).where(*in_range).values(status=RowStatus.ROLLED_BACK.value)).rowcount
+    return undone, len(conflicts)
+
+
+def _created_rows(in_range):  # noqa: ANN001, ANN202
+    """The row numbers, in the range, of rows that created their record."""
+    return select(ImportRow.row_number).where(*in_range, ImportRow.before.is_(None))
+
+
+def _created_and_changed(conn, record: Import, spec: ImportTypeSpec, in_range) -> list[int]:  # noqa: ANN001
+    """Rows whose created record someone changed since: left as they are."""
+    table = spec.model.__table__
+    return list(conn.execute(
+        select(table.c.import_row).where(table.c.import_id == record.id, table.c.updated_at != table.c.created_at,
+                                         table.c.import_row.in_(_created_rows(in_range)))
+    ).scalars())
+
+
+def _delete_created(conn, record: Import, spec: ImportTypeSpec, in_range) -> None:  # noqa: ANN001
+    table = spec.model.__table__
+    conn.execute(delete(table).where(table.c.import_id == record.id, table.c.updated_at == table.c.created_at,
+                                     table.c.import_row.in_(_created_rows(in_range))))
+
+
+def _restore_changed(conn, spec: ImportTypeSpec, in_range) -> list[int]:  # noqa: ANN001
+    """Restore the before-images of the records the rows updated; the rows in conflict."""
+    changed = conn.execute(
+        select(ImportRow.row_number, ImportRow.record_id, ImportRow.before).where(*in_range, ImportRow.before.is_not(None))
+    ).all()
+    if not changed:
+        return []
+    table = spec.model.__table__
+    stamps = dict(conn.execute(select(table.c.id, table.c.updated_at)
+                               .where(table.c.id.in_([row.record_id for row in changed]))).all())
+    conflicts, restores = [], []
+    for row in changed:
+        stamp = stamps.get(row.record_id)
+        if stamp is None or as_utc(stamp) != datetime.fromisoformat(row.before["stamp"]):
+            conflicts.append(row.row_number)
+        else:
+            restores.append((row.record_id, _restored(spec.model, row.before["values"])))
+    for columns, params in _grouped(restores):
+        conn.execute(_update_by_id(spec.model, columns), params)
+    return conflicts
 
 
 def _mark(conn, record: Import, numbers: list[int], status: RowStatus, errors: list | None) -> None:  # noqa: ANN001
