@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from pathlib import Path
 from domain.auth import has_organisation, issue_token, list_tokens, revoke_token
 from domain.errors import BadInput
 from domain.db import Database
+from domain.logs import configure_logging
 from domain.settings import Settings
 
 
@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--processes", type=int, default=1, help="worker processes (default: 1)")
     worker.add_argument("--threads", type=int, default=4, help="threads per process (default: 4)")
+    worker.add_argument("--shutdown-timeout", type=float, default=30, metavar="SECONDS",
+                        help="on SIGTERM, how long to let the messages under way finish before exiting; "
+                        "anything unfinished is done again later (default: 30)")
     worker.set_defaults(handler=_worker)
 
     migrate = commands.add_parser("migrate", help="apply database migrations (Alembic)")
@@ -107,15 +110,16 @@ def _serve(args: argparse.Namespace) -> int:
 
     from graph.app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings(args)
+    configure_logging(settings.log_format)
     db = _database(settings)
     if not has_organisation(db):
         issued = issue_token(db)
         _print_welcome(issued.token, issued.organisation, issued.email, args.host, args.port)
     db.dispose()
     app = create_app(settings, run_worker=not args.no_worker)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    # uvicorn's lines go through our handler; the app writes the access lines (with request ids).
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=None, access_log=False)
     return 0
 
 
@@ -140,7 +144,8 @@ def _worker(args: argparse.Namespace) -> int:
         return 2
     queue = f"{settings.queue_prefix}-imports"
     command = [sys.executable, "-m", "dramatiq", "workers.entry", "--processes", str(args.processes),
-               "--threads", str(args.threads), "--queues", queue]
+               "--threads", str(args.threads), "--queues", queue,
+               "--worker-shutdown-timeout", str(int(args.shutdown_timeout * 1000))]
     os.execv(sys.executable, command)
     return 0  # pragma: no cover
 
