@@ -57,3 +57,13 @@ class BadInput(DomainError):
     """An argument is malformed or inconsistent."""
 
     code = "BAD_INPUT"
+
+
+class LimitExceeded(DomainError):
+    """A configured limit was gone over; `limit` is its value, `setting` the variable that sets it."""
+
+    def __init__(self, message: str, *, code: str, setting: str, limit: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.setting = setting
+        self.limit = limit

@@ -71,7 +71,7 @@ class Processor:
             return
         validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record))
         done_through = self._last_stored_row(record.id)
-        rows = reader(self.settings.data_dir / record.stored_path, _file_format(record))
+        rows = reader(self.settings.data_dir / record.stored_path, _file_format(record), self.settings.file_limits)
         batch: list[dict[str, Any]] = []
         try:
             for row_number, cells in rows.rows():

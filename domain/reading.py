@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+from domain.errors import LimitExceeded
+from domain.limits import FileLimits
+
 BLOCK = 1024 * 1024  # bytes read at a time when checking the whole file
 HEAD = 8 * 1024  # bytes looked at for binary content
 SAMPLE_LINES = 200  # lines looked at to choose the delimiter
@@ -41,6 +44,35 @@ class FileProblem(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class LimitProblem(FileProblem):
+    """The file goes over one of its FileLimits; `error()` is the same as a LimitExceeded."""
+
+    def __init__(self, message: str, *, code: str, setting: str, limit: int) -> None:
+        super().__init__(message)
+        self.code, self.setting, self.limit = code, setting, limit
+
+    def error(self) -> LimitExceeded:
+        text = f"The file goes over a limit: {self.message}. Split the file, or ask the operator to raise the limit."
+        return LimitExceeded(text, code=self.code, setting=self.setting, limit=self.limit)
+
+
+def too_many_rows(limits: FileLimits) -> LimitProblem:
+    return LimitProblem(f"more than the limit of {limits.rows:,} data rows (IMPORTER_MAX_ROWS)",
+                        code="TOO_MANY_ROWS", setting="IMPORTER_MAX_ROWS", limit=limits.rows)
+
+
+def too_many_columns(row_number: int, count: int, limits: FileLimits) -> LimitProblem:
+    return LimitProblem(f"row {row_number}: {count:,} cells, more than the limit of {limits.columns:,} columns "
+                        "(IMPORTER_MAX_COLUMNS)", code="TOO_MANY_COLUMNS", setting="IMPORTER_MAX_COLUMNS",
+                        limit=limits.columns)
+
+
+def cell_too_long(row_number: int, limits: FileLimits, *, hint: str = "") -> LimitProblem:
+    return LimitProblem(f"row {row_number}: a value is longer than the limit of {limits.cell_chars:,} characters "
+                        f"(IMPORTER_MAX_CELL_CHARS){hint}", code="CELL_TOO_LONG",
+                        setting="IMPORTER_MAX_CELL_CHARS", limit=limits.cell_chars)
 
 
 @dataclass(frozen=True)
@@ -191,9 +223,10 @@ class RowReader:
     rows by at most one read buffer (about 8 KiB) and is 1.0 once `rows()` has finished.
     """
 
-    def __init__(self, path: Path, fmt: FileFormat) -> None:
+    def __init__(self, path: Path, fmt: FileFormat, limits: FileLimits = FileLimits()) -> None:
         self.path = Path(path)
         self.fmt = fmt
+        self.limits = limits
         self._buffer = None  # the binary file under the text, while rows() runs
         self._size: int | None = None  # None until rows() starts
         self._done = 0
@@ -214,18 +247,23 @@ class RowReader:
         yielded as read (not trimmed; short and long rows as they are). The file is closed
         when the generator finishes or is closed. Raises FileProblem naming the row.
         """
+        # The csv module stops a longer cell itself (the limit is per process; every reader sets the same).
+        csv.field_size_limit(self.limits.cell_chars)
         with open(self.path, encoding=self.fmt.encoding, newline="") as text:
             self._buffer = text.buffer
             self._size = self.path.stat().st_size
             lines = _Lines(text, skip_first=self.fmt.skip_first_line)
             reader = csv.reader(iter(lines), delimiter=self.fmt.delimiter)
-            yield from _numbered_records(reader, lines, self.fmt)
+            yield from _numbered_records(reader, lines, self.fmt, self.limits)
             self._done = self._size
 
 
-def _numbered_records(reader: Iterator[list[str]], lines: _Lines, fmt: FileFormat) -> Iterator[tuple[int, list[str]]]:
+def _numbered_records(
+    reader: Iterator[list[str]], lines: _Lines, fmt: FileFormat, limits: FileLimits
+) -> Iterator[tuple[int, list[str]]]:
     """Number the csv reader's records, skip blank ones, and turn reading errors into FileProblem."""
     row_number, started = 0, False
+    last_row = limits.rows + 1  # the header is row 1
     try:
         for cells in reader:
             if lines.exhausted:  # the reader had to reach the end of the file to end this record
@@ -235,9 +273,15 @@ def _numbered_records(reader: Iterator[list[str]], lines: _Lines, fmt: FileForma
                 continue
             started = True
             row_number += 1
+            if row_number > last_row:
+                raise too_many_rows(limits)
+            if len(cells) > limits.columns:
+                raise too_many_columns(row_number, len(cells), limits)
             if not blank:
                 yield row_number, cells
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise cell_too_long(row_number + 1, limits, hint="; often a quoted value that is never closed") from None
         raise FileProblem(f"row {row_number + 1}: {_explain(error)}") from None
     except _NulByte:
         raise FileProblem(f"row {row_number + 1}: the text contains a NUL character; "
@@ -248,16 +292,12 @@ def _numbered_records(reader: Iterator[list[str]], lines: _Lines, fmt: FileForma
 
 def _explain(error: csv.Error) -> str:
     """The csv module's message, in words for a person."""
-    text = str(error)
-    if "field larger than field limit" in text:
-        return (f"a value is longer than {csv.field_size_limit()} characters "
-                "(often a quoted value that is never closed)")
-    return f"the CSV cannot be read ({text})"
+    return f"the CSV cannot be read ({error})"
 
 
-def open_rows(path: Path, fmt: FileFormat) -> Iterator[tuple[int, list[str]]]:
+def open_rows(path: Path, fmt: FileFormat, limits: FileLimits = FileLimits()) -> Iterator[tuple[int, list[str]]]:
     """Yield (row_number, cells) for every non-blank record; see RowReader.rows."""
-    return RowReader(path, fmt).rows()
+    return RowReader(path, fmt, limits).rows()
 
 
 def clean_header(cells: list[str]) -> list[str]:

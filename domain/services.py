@@ -87,7 +87,7 @@ class ImportService:
         path = upload_path(self.settings.uploads_dir, import_id)
         save_upload(upload.stream, path, max_bytes=self.settings.max_upload_bytes)
         try:
-            fmt, headers = _read_file_header(path, sheet)
+            fmt, headers = _read_file_header(path, sheet, self.settings.file_limits)
             if mapping_id is not None:
                 with self.db.read() as session:
                     mapping = saved_entries(session, principal, mapping_id, spec, headers)
@@ -187,10 +187,10 @@ class ImportService:
             self.publisher.publish(record.id)
 
 
-def _read_file_header(path, sheet):  # noqa: ANN001, ANN202
+def _read_file_header(path, sheet, limits):  # noqa: ANN001, ANN202
     try:
         fmt = detect(path, sheet=sheet)
-        headers, has_data = header(path, fmt)
+        headers, has_data = header(path, fmt, limits)
     except FileProblem as problem:
         raise BadFile(f"The file cannot be read: {problem.message}.") from None
     if not has_data:

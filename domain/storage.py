@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
-from domain.errors import BadFile
+from domain.errors import BadFile, LimitExceeded
 
 BLOCK = 1024 * 1024
 
@@ -18,7 +18,7 @@ def upload_path(uploads_dir: Path, import_id: uuid.UUID) -> Path:
 def save_upload(source: BinaryIO, destination: Path, *, max_bytes: int) -> int:
     """Stream `source` to `destination` in blocks; return its size.
 
-    Raises BadFile (and leaves nothing behind) when it is empty or larger than max_bytes.
+    Raises BadFile when it is empty, LimitExceeded when larger than max_bytes (leaving nothing behind).
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     size = 0
@@ -27,8 +27,10 @@ def save_upload(source: BinaryIO, destination: Path, *, max_bytes: int) -> int:
             while block := source.read(BLOCK):
                 size += len(block)
                 if size > max_bytes:
-                    raise BadFile(
-                        f"The file is larger than the limit of {max_bytes:,} bytes; split it into smaller files."
+                    raise LimitExceeded(
+                        f"The file is larger than the limit of {max_bytes:,} bytes (IMPORTER_MAX_UPLOAD_BYTES); "
+                        "split it into smaller files.", code="FILE_TOO_LARGE", setting="IMPORTER_MAX_UPLOAD_BYTES",
+                        limit=max_bytes,
                     )
                 out.write(block)
         if size == 0:

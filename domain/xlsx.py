@@ -12,7 +12,11 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from domain.reading import FileProblem
+from domain.limits import FileLimits
+from domain.reading import FileProblem, LimitProblem, cell_too_long, too_many_columns, too_many_rows
+
+BOMB_RATIO = 200  # a part that unpacks to more than this many times its packed size is refused
+BOMB_FLOOR = 1024 * 1024  # ... when it unpacks to more than this
 
 
 def is_xlsx(path: Path) -> bool:
@@ -43,9 +47,11 @@ def cell_text(value: Any) -> str:
 class XlsxReader:
     """Same contract as reading.RowReader: rows() numbered from the header as row 1."""
 
-    def __init__(self, path: Path, sheet: str | None = None) -> None:
+    def __init__(self, path: Path, sheet: str | None = None, limits: FileLimits = FileLimits()) -> None:
         self.path = path
         self.sheet = sheet
+        self.limits = limits
+        self.declared_rows: int | None = None  # the sheet's own idea of its size, once rows() has started
         self._done = 0
         self._total = 1
 
@@ -55,6 +61,7 @@ class XlsxReader:
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         from openpyxl import load_workbook
 
+        refuse_zip_bomb(self.path, self.limits)
         # A file object, not the path: openpyxl judges a path by its extension.
         with self.path.open("rb") as stream:
             try:
@@ -63,8 +70,11 @@ class XlsxReader:
                 raise FileProblem(f"the XLSX file cannot be opened ({type(error).__name__})") from None
             try:
                 worksheet = self._worksheet(workbook)
+                self.declared_rows = worksheet.max_row
                 self._total = max(1, worksheet.max_row or 1)
-                yield from self._numbered(worksheet.iter_rows(values_only=True))
+                # Rows are padded to the sheet's declared width: never wider than the limit allows.
+                width = min(worksheet.max_column, self.limits.columns + 1) if worksheet.max_column else None
+                yield from self._numbered(worksheet.iter_rows(values_only=True, max_col=width))
             finally:
                 workbook.close()
 
@@ -90,7 +100,37 @@ class XlsxReader:
                 width = len(cells)
             else:
                 cells = _fit(cells, width)
-            yield sheet_row - header_at + 1, cells
+            row_number = sheet_row - header_at + 1
+            self._check(row_number, cells)
+            yield row_number, cells
+
+    def _check(self, row_number: int, cells: list[str]) -> None:
+        if row_number > self.limits.rows + 1:
+            raise too_many_rows(self.limits)
+        if len(cells) > self.limits.columns:
+            raise too_many_columns(row_number, len(cells), self.limits)
+        if any(len(cell) > self.limits.cell_chars for cell in cells):
+            raise cell_too_long(row_number, self.limits)
+
+
+def refuse_zip_bomb(path: Path, limits: FileLimits) -> None:
+    """Refuse a workbook that unpacks to more than the limit, or a part packed suspiciously tightly.
+
+    Python's zipfile never unpacks more than a part's declared size, so the sizes can be trusted."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise FileProblem("the XLSX file cannot be opened (it is not a valid ZIP archive)") from None
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > limits.unpacked_bytes:
+        raise LimitProblem(f"the workbook unpacks to {unpacked:,} bytes, more than the limit of "
+                           f"{limits.unpacked_bytes:,} (IMPORTER_MAX_UNPACKED_BYTES)", code="FILE_TOO_LARGE",
+                           setting="IMPORTER_MAX_UNPACKED_BYTES", limit=limits.unpacked_bytes)
+    for part in parts:
+        if part.file_size > BOMB_FLOOR and part.file_size > BOMB_RATIO * max(1, part.compress_size):
+            raise FileProblem(f"the workbook's part {part.filename} unpacks to {part.file_size // max(1, part.compress_size):,} "
+                              "times its packed size; this looks like a zip bomb, not a spreadsheet")
 
 
 def _fit(cells: list[str], width: int) -> list[str]:

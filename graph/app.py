@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
 from domain.db import Database
@@ -20,6 +21,7 @@ from graph.templates import template
 from graph.graphiql import graphiql_routes
 from graph.health import health, ready
 from graph.http import GraphQLApp
+from graph.limits import RequestRateLimit, rate_counter
 from graph.web import web_routes
 from graph.progress import ProgressHub
 from graph.pubsub import ProgressListener
@@ -46,6 +48,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, sweep_seconds: fl
     db = Database(settings.effective_database_url)
     hub = ProgressHub()
     redis_url = pubsub_url(settings)
+    counter = rate_counter(settings, redis_url)
     channel = progress_channel(settings)
     redis_publisher = RedisProgressPublisher(redis_url, channel) if redis_url else None
     # Changes made here (start, rollback...) wake this instance at once and the others via Redis.
@@ -62,6 +65,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, sweep_seconds: fl
             await asyncio.to_thread(db.migrate)
         async with AsyncExitStack() as stack:  # stops what started, in reverse order
             stack.callback(db.dispose)
+            stack.push_async_callback(counter.close)
             stack.callback(runtime.broker.close)
             if redis_publisher is not None:
                 stack.callback(redis_publisher.close)
@@ -94,6 +98,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, sweep_seconds: fl
             *graphiql_routes(),
             *web_routes(),
         ],
+        middleware=[Middleware(RequestRateLimit, per_minute=settings.requests_per_minute, counter=counter)],
         lifespan=lifespan,
     )
     app.state.services = services

@@ -17,6 +17,7 @@ from domain.db import Database
 from domain.models import User
 from domain.services import ImportService
 from domain.settings import Settings
+from graph.limits import SubscriptionSlots
 from graph.progress import ProgressHub
 
 
@@ -28,6 +29,7 @@ class Services:
     db: Database
     imports: ImportService
     hub: ProgressHub
+    subscriptions: SubscriptionSlots = field(default_factory=SubscriptionSlots)
 
 
 @dataclass

@@ -18,11 +18,13 @@ GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/), as the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cross_web import HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -30,6 +32,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
+from domain.settings import Settings
 from graph.context import Context, Services
 from graph.graphiql import graphiql_html
 
@@ -73,24 +76,29 @@ def _is_subscription(query: str | None, operation_name: str | None) -> bool:
 
 class GraphQLApp(GraphQL):
     def __init__(self, services: Services, **kwargs: object) -> None:
-        from graph.schema import schema
+        from graph.schema import build_schema
 
-        super().__init__(schema, multipart_uploads_enabled=True, **kwargs)
+        super().__init__(build_schema(services.settings), multipart_uploads_enabled=True, **kwargs)
         self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope=scope, receive=receive)
+        body_limit = _body_limit(scope, self.services.settings)
+        request = Request(scope=scope, receive=_capped(receive, body_limit))
         if _is_unguarded_simple_request(scope):
             response = _error_response(request, 400, CSRF_MESSAGE)
+        elif _declared_length(scope) > body_limit.size:
+            response = body_limit.response(request)
         else:
             try:
                 response = await self.run(request)
             except HTTPException as error:
                 # Strawberry answers these in plain text; a client reads GraphQL errors.
                 response = _error_response(request, error.status_code, error.reason)
+            except BodyTooLarge:
+                response = body_limit.response(request)
         await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
@@ -138,6 +146,70 @@ class GraphQLApp(GraphQL):
         sub_response = await super().get_sub_response(request)
         sub_response.request = request  # type: ignore[attr-defined]
         return sub_response
+
+
+class BodyTooLarge(Exception):
+    """The request body went over its BodyLimit while it was being read."""
+
+
+@dataclass(frozen=True)
+class BodyLimit:
+    """The most bytes a request body may have: an upload's limit (plus room for the rest of the
+    multipart request), or a query's (plus room for its variables)."""
+
+    size: int
+    code: str
+    setting: str
+    limit: int
+    what: str
+
+    def response(self, request: Request) -> Response:
+        message = (f"The request is larger than {self.size:,} bytes: {self.what} may be at most {self.limit:,} "
+                   f"bytes ({self.setting}).")
+        body = {"errors": [{"message": message, "extensions": {"code": self.code, "limit": self.limit,
+                                                                 "setting": self.setting}}]}
+        return _negotiated(request, JSONResponse(body, status_code=413))
+
+
+ROOM = 1024 * 1024  # bytes of a request besides the file or the query
+
+
+def _body_limit(scope: Scope, settings: Settings) -> BodyLimit:
+    if _content_type(scope) == "multipart/form-data":
+        return BodyLimit(settings.max_upload_bytes + ROOM, "FILE_TOO_LARGE", "IMPORTER_MAX_UPLOAD_BYTES",
+                         settings.max_upload_bytes, "an uploaded file")
+    return BodyLimit(settings.max_query_bytes + ROOM, "QUERY_TOO_LARGE", "IMPORTER_MAX_QUERY_BYTES",
+                     settings.max_query_bytes, "a query")
+
+
+def _content_type(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name.lower() == b"content-type":
+            return value.decode("latin-1").split(";")[0].strip().lower()
+    return ""
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope["headers"]:
+        if name.lower() == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
+
+
+def _capped(receive: Receive, limit: BodyLimit) -> Receive:
+    """`receive`, raising BodyTooLarge once the body passes the limit (a length header can lie)."""
+    received = 0
+
+    async def capped() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit.size:
+                raise BodyTooLarge
+        return message
+
+    return capped
 
 
 def _is_request_error(result: ExecutionResult) -> bool:

@@ -7,6 +7,7 @@ import strawberry
 from domain import queries
 from domain.types import IMPORT_TYPES
 from graph.context import Info
+from graph.limits import page_size
 from graph.inputs import ImportFilterInput, import_id
 from graph.threads import call
 from domain.mappings import list_mappings
@@ -26,6 +27,7 @@ class Query:
         self, info: Info, first: int = 25, after: str | None = None, filter: ImportFilterInput | None = None  # noqa: A002
     ) -> ImportConnection:
         principal = await info.context.principal()
+        page_size(first, info.context.services.settings)
         filters = (filter or ImportFilterInput()).to_domain()
         page = await call(
             queries.list_imports, info.context.services.db, principal, first=first, after=after, filters=filters

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
 from strawberry.file_uploads import Upload
 
+from domain.settings import Settings
 from graph.errors import ErrorCodes
+from graph.limits import schema_limits
 from graph.inputs import UploadScalar
 from graph.mutations import Mutation
 from graph.queries import Query
@@ -17,12 +21,14 @@ class Schema(strawberry.Schema):
         """Log only unexpected errors (ErrorCodes logs them with their id); refusals are not ours."""
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema, with the limits of `settings` (the defaults without)."""
+    settings = settings or Settings()
     return Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=[ErrorCodes],
+        extensions=[partial(ErrorCodes, settings), *schema_limits(settings)],
         scalar_overrides={Upload: UploadScalar},
     )
 

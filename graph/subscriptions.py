@@ -38,7 +38,8 @@ class Subscription:
             record = await call(queries.get_import, services.db, principal, wanted)
             return ImportObject.from_record(record)
 
-        async with services.hub.watch(wanted) as changed:
+        slot = services.subscriptions.hold(principal.user_id, services.settings.max_subscriptions)
+        async with slot, services.hub.watch(wanted) as changed:
             current = await load()
             yield current
             while ImportStatus(current.status) not in SETTLED:

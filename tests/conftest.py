@@ -14,7 +14,9 @@ from graph.app import create_app
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", chunk_size=3, worker_threads=2, max_upload_bytes=1_000_000)
+    # No request rate limit: tests send many requests with one token (tests/test_limits.py sets one).
+    return Settings(data_dir=tmp_path / "data", chunk_size=3, worker_threads=2, max_upload_bytes=1_000_000,
+                    requests_per_minute=0)
 
 
 @pytest.fixture
