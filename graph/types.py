@@ -19,7 +19,6 @@ from domain.status import ImportStatus as DomainImportStatus
 from domain.types import IMPORT_TYPES, FieldSpec, ImportTypeSpec
 from graph.context import Info
 from graph.limits import page_size
-from graph.limits import page_size
 from graph.threads import call
 
 ImportStatus = strawberry.enum(DomainImportStatus, name="ImportStatus", description="Where an import is in its life.")
