@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from domain.db import Database
 from domain.errors import BadInput, Unauthenticated
+from domain.logs import note
 from domain.models import ApiToken, Organisation, Role, User, as_utc, utcnow
 
 TOKEN_PREFIX = "imp_"
@@ -56,6 +57,7 @@ def authenticate(db: Database, authorization: str | None) -> Principal:
         api_token.expires_at is not None and as_utc(api_token.expires_at) <= now
     ):
         raise Unauthenticated("This token is revoked or expired; create a new one with `importer token create`.")
+    note(organisation_id=user.organisation_id)
     return Principal(user.id, user.organisation_id, user.email, Role(user.role))
 
 

@@ -16,6 +16,7 @@ from domain.auth import Principal
 from domain.db import Database
 from domain.errors import BadFile, BadInput
 from domain.files import FileProblem, detect, header
+from domain.logs import note
 from domain.lifecycle import begin_import, finish_import, finish_rollback, move
 from domain.mapping import checked_mapping, missing_required, propose_mapping
 from domain.mappings import saved_entries
@@ -84,6 +85,7 @@ class ImportService:
                                "leave out mapping and mappingId.")
             mapping_id = premier_core_mapping_id = premier_core_mapping_id.lower()
         import_id = uuid.uuid4()
+        note(import_id=import_id)
         path = upload_path(self.settings.uploads_dir, import_id)
         save_upload(upload.stream, path, max_bytes=self.settings.max_upload_bytes)
         try:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 from pathlib import Path
 
 from domain.limits import FileLimits
@@ -40,6 +42,14 @@ class Settings:
     chunks_in_flight: int = 0  # per import; 0: as many as worker_threads
     max_running_imports_per_organisation: int = 3
     public_url: str = ""
+    # Operations (README, Operations): see operations_from_env for their variables.
+    cors_origins: tuple[str, ...] = ()  # origins allowed cross-origin, over HTTP and WebSocket
+    introspection: bool = True
+    graphiql: bool = True
+    log_format: str = "text"  # or "json"
+    metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")  # networks that may read /metrics
+    metrics_token: str = ""  # a bearer token that may read /metrics from anywhere
+    worker_metrics_port: int = 0  # importer worker: Dramatiq's Prometheus exporter on this port (0: off)
     # Limits (README, Security): each has the variable LIMIT_VARIABLES names.
     max_rows: int = 1_000_000
     max_columns: int = 500
@@ -69,6 +79,7 @@ class Settings:
             chunks_in_flight=int(env.get("IMPORTER_CHUNKS_IN_FLIGHT", defaults.chunks_in_flight)),
             max_running_imports_per_organisation=int(env.get("IMPORTER_MAX_RUNNING_IMPORTS_PER_ORGANISATION",
                                                              defaults.max_running_imports_per_organisation)),
+            **operations_from_env(env),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -99,3 +110,35 @@ class Settings:
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+
+def operations_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """The operations settings: CORS, introspection, GraphiQL, logs and /metrics."""
+    defaults = Settings()
+    log_format = env.get("IMPORTER_LOG_FORMAT", defaults.log_format).strip().lower()
+    if log_format not in ("text", "json"):
+        raise ValueError(f"IMPORTER_LOG_FORMAT must be text or json, not {log_format!r}")
+    return {
+        "cors_origins": _words(env.get("IMPORTER_CORS_ORIGINS", "")),
+        "introspection": _flag(env, "IMPORTER_INTROSPECTION", default=defaults.introspection),
+        "graphiql": _flag(env, "IMPORTER_GRAPHIQL", default=defaults.graphiql),
+        "log_format": log_format,
+        "metrics_allow": _words(env.get("IMPORTER_METRICS_ALLOW", ",".join(defaults.metrics_allow))),
+        "metrics_token": env.get("IMPORTER_METRICS_TOKEN", ""),
+        "worker_metrics_port": int(env.get("IMPORTER_WORKER_METRICS_PORT", defaults.worker_metrics_port)),
+    }
+
+
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, not {value!r}")

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
+from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
@@ -21,6 +22,8 @@ from graph.templates import template
 from graph.graphiql import graphiql_routes
 from graph.health import health, ready
 from graph.http import GraphQLApp
+from graph.metrics import ImportsCollector, MetricsEndpoint
+from graph.observability import add_operations_middleware
 from graph.limits import RequestRateLimit, rate_counter
 from graph.web import web_routes
 from graph.progress import ProgressHub
@@ -31,6 +34,7 @@ from workers.pubsub import (
     progress_channel,
     pubsub_url,
 )
+from workers.broker import queue_size
 from workers.runtime import build_runtime, start_worker
 from workers.sweep import RecoverySweep, sweep_seconds_from_env
 
@@ -57,6 +61,9 @@ def create_app(settings: Settings, *, run_worker: bool = True, sweep_seconds: fl
     imports = ImportService(db, settings, queue=runtime.queue, publisher=publisher)
     services = Services(settings=settings, db=db, imports=imports, hub=hub)
     graphql = GraphQLApp(services)
+    registry = CollectorRegistry()
+    queue = runtime.queue.queue_name
+    registry.register(ImportsCollector(db, lambda: {queue: queue_size(runtime.broker, queue)}))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -95,12 +102,14 @@ def create_app(settings: Settings, *, run_worker: bool = True, sweep_seconds: fl
             Route("/import-types/{type}/template.csv", template),
             Route("/health", health),
             Route("/ready", ready),
-            *graphiql_routes(),
+            Route("/metrics", MetricsEndpoint(settings, registry)),
+            *(graphiql_routes() if settings.graphiql else []),
             *web_routes(),
         ],
         middleware=[Middleware(RequestRateLimit, per_minute=settings.requests_per_minute, counter=counter)],
         lifespan=lifespan,
     )
+    add_operations_middleware(app, settings, registry)
     app.state.services = services
     app.state.runtime = runtime
     return app

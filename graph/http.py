@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http.websocket_origin import normalize_allowed_origins
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -45,6 +46,7 @@ CSRF_MESSAGE = (
     "a protection against cross-site request forgery."
 )
 ERROR_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+WS_ORIGIN_REFUSED = 4403
 
 
 def _is_unguarded_simple_request(scope: Scope) -> bool:
@@ -80,6 +82,9 @@ class GraphQLApp(GraphQL):
 
         super().__init__(build_schema(services.settings), multipart_uploads_enabled=True, **kwargs)
         self.services = services
+        # The WebSocket Origin allow-list is the CORS one; GraphiQL can be switched off.
+        self.allowed_origins = normalize_allowed_origins(services.settings.cors_origins)
+        self.graphql_ide = "graphiql" if services.settings.graphiql else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -104,8 +109,18 @@ class GraphQLApp(GraphQL):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(services=self.services, request=request, response=response)
 
+    async def reject_websocket(self, request: WebSocket) -> WebSocket:
+        """A page on an origin not in IMPORTER_CORS_ORIGINS: accept, then close saying why
+        (a browser shows a refused handshake without any reason)."""
+        origin = request.headers.get("origin", "").encode()[:60].decode(errors="ignore")  # a reason fits 123 bytes
+        await request.accept(subprotocol=await self.pick_websocket_subprotocol(request))
+        await request.close(code=WS_ORIGIN_REFUSED, reason=f"Origin {origin} is not allowed (IMPORTER_CORS_ORIGINS)")
+        return request
+
     def should_render_graphql_ide(self, request) -> bool:  # noqa: ANN001
         """A browser opening a shared GraphiQL link (?query=...) gets GraphiQL, not a JSON answer."""
+        if not self.graphql_ide:
+            return False
         if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
             return True
         return super().should_render_graphql_ide(request)

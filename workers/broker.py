@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import os
+
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import dq_name
+from dramatiq.middleware import Middleware
 
+from domain.logs import LogContext, use
 from domain.settings import Settings
+
+
+class LogIds(Middleware):
+    """Log lines written while a message is processed carry its import id."""
+
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        first = message.args[0] if message.args else None
+        use(LogContext(import_id=first if isinstance(first, str) else None))
+
+    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
+                              result: object = None, exception: BaseException | None = None) -> None:
+        use(None)
+
+    after_skip_message = after_process_message
 
 
 def build_broker(settings: Settings) -> dramatiq.Broker:
@@ -24,5 +43,26 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
         broker = RabbitmqBroker(url=url)
     else:
         raise ValueError(f"BROKER_URL must start with redis:// or amqp://, not {url.split(':', 1)[0]}://")
+    broker.add_middleware(LogIds())
     dramatiq.set_broker(broker)
     return broker
+
+
+def add_worker_metrics(broker: dramatiq.Broker, port: int) -> None:
+    """Dramatiq's Prometheus middleware, for `importer worker` processes: their metrics are
+    served on `port` by a process of the worker's own, on loopback unless dramatiq_prom_host says."""
+    os.environ["dramatiq_prom_port"] = str(port)
+    os.environ.setdefault("dramatiq_prom_host", "127.0.0.1")
+    from dramatiq.middleware.prometheus import Prometheus
+
+    broker.add_middleware(Prometheus())
+
+
+def queue_size(broker: dramatiq.Broker, queue_name: str) -> int:
+    """Messages on the queue and its delay queue (with Redis, also those being processed)."""
+    if isinstance(broker, StubBroker):
+        return sum(broker.queues[name].qsize() for name in (queue_name, dq_name(queue_name)) if name in broker.queues)
+    if hasattr(broker, "get_queue_message_counts"):  # RabbitMQ: ready, delayed, dead-lettered
+        ready, delayed, _ = broker.get_queue_message_counts(queue_name)
+        return ready + delayed
+    return int(broker.do_qsize(queue_name))

@@ -7,10 +7,16 @@ watchers poll the database.
 """
 
 from domain.db import Database
+from domain.logs import configure_logging
 from domain.settings import Settings
+from workers.broker import add_worker_metrics
 from workers.pubsub import progress_publisher
 from workers.runtime import build_runtime
 
 settings = Settings.from_env()
 runtime = build_runtime(settings, Database(settings.effective_database_url), progress_publisher(settings))
 broker = runtime.broker
+if settings.log_format == "json":
+    configure_logging("json")
+if settings.worker_metrics_port:
+    add_worker_metrics(broker, settings.worker_metrics_port)
