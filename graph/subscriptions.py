@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from domain import queries
+from domain.db import is_outage
 from domain.status import SETTLED, ImportStatus
 from graph.context import Info
 from graph.inputs import import_id
@@ -48,7 +49,12 @@ class Subscription:
                 except TimeoutError:
                     pass
                 changed.clear()
-                latest = await load()
+                try:
+                    latest = await load()
+                except Exception as error:
+                    if not is_outage(error):
+                        raise
+                    continue  # the database is away for a moment: read it again at the next poll
                 if _snapshot(latest) != _snapshot(current):
                     current = latest
                     yield current

@@ -1,7 +1,8 @@
 """A database outage of a few seconds mid-import: a TCP proxy between every process and
 PostgreSQL drops all connections and refuses new ones, then lets them through again. The
 server says clearly that the database is unavailable (and /ready reports it), then
-recovers; the workers retry, and every valid row is imported exactly once."""
+recovers; a subscription open across the outage carries on; the workers retry, and every
+valid row is imported exactly once."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from starlette.testclient import TestClient
 from domain.auth import issue_token
 from graph.app import create_app
 from tests.faults import COUNTS, ImportUnderTest
-from tests.helpers import gql
+from tests.helpers import Subscription, gql
 from tests.processes import WorkerGroup, redis_production, wait_for
 from tests.proxy import TcpProxy
 
@@ -37,6 +38,8 @@ def test_a_database_outage_mid_import_is_reported_and_survived(tmp_path: Path):
                 run.upload_and_validate()
                 run.start()
                 at_cut = run.wait_for_progress()["importedRows"]
+                subscription = Subscription(client, token, run.id)  # open across the outage
+                assert subscription.ws.receive_json()["payload"]["data"]["importProgress"]["status"] == "IMPORTING"
 
                 proxy.cut()
                 cut_at = time.monotonic()
@@ -55,6 +58,12 @@ def test_a_database_outage_mid_import_is_reported_and_survived(tmp_path: Path):
                 assert (ready.status_code, ready.json()) == (503, {"database": "unavailable", "broker": "ok"})
 
                 final = run.wait_until_finished(what=lambda: f"(workers:\n{workers.output_tail()})")
+                messages = subscription.messages()
+                subscription.close()
+                # The subscription rode out the outage: no error, and it saw the import finish.
+                assert [m["type"] for m in messages[-2:]] == ["next", "complete"], messages[-2:]
+                assert "errors" not in messages[-2]["payload"], messages[-2]
+                assert messages[-2]["payload"]["data"]["importProgress"]["status"] == "IMPORTED"
                 assert (client.get("/ready").status_code, run.counts()["status"]) == (200, "IMPORTED")
                 sweeps = client.app.state.sweep.resumes
             assert (workers.alive(), workers.starts) == (True, 1), workers.output_tail()

@@ -23,7 +23,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from domain.db import Database
+from dramatiq.errors import BrokerConnectionError
+
+from domain.db import Database, is_outage
 from domain.models import Import
 from domain.status import WORKING
 
@@ -71,8 +73,12 @@ class RecoverySweep:
         while not self._stop.wait(self.interval):
             try:
                 self.sweep_once()
-            except Exception:  # the next sweep tries again
-                log.exception("recovery sweep failed; trying again in %.0f s", self.interval)
+            except Exception as error:  # the next sweep tries again
+                if is_outage(error) or isinstance(error, BrokerConnectionError):
+                    log.warning("recovery sweep: %s unavailable (%s); trying again in %.0f s",
+                                "database" if is_outage(error) else "broker", type(error).__name__, self.interval)
+                else:
+                    log.exception("recovery sweep failed; trying again in %.0f s", self.interval)
 
     def sweep_once(self) -> bool:
         """Resume if some import in a working state has stalled; True if it did."""
