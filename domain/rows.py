@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -21,12 +20,6 @@ def last_row_number(session: Session, import_id: uuid.UUID) -> int:
 def has_rows(session: Session, import_id: uuid.UUID, status: RowStatus) -> bool:
     query = select(ImportRow.id).where(ImportRow.import_id == import_id, ImportRow.status == status.value).limit(1)
     return session.exec(query).first() is not None
-
-
-def chunk_ranges(last_row: int, size: int) -> Iterator[tuple[int, int]]:
-    """Inclusive row-number ranges of at most `size` rows covering every data row."""
-    for first in range(FIRST_DATA_ROW, last_row + 1, size):
-        yield first, min(first + size - 1, last_row)
 
 
 def claim_rows(session: Session, import_id: uuid.UUID, status: RowStatus, *, first_row: int = FIRST_DATA_ROW,

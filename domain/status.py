@@ -32,8 +32,9 @@ ALLOWED: dict[ImportStatus, frozenset[ImportStatus]] = {
 }
 
 # Statuses in which background work is under way.
-# QUEUED counts: the recovery sweep then promotes it if a slot is free and nobody did.
-WORKING = frozenset({S.VALIDATING, S.QUEUED, S.IMPORTING, S.ROLLING_BACK})
+WORKING = frozenset({S.VALIDATING, S.IMPORTING, S.ROLLING_BACK})
+# Statuses that wait for a slot: the import starts when one of its organisation's ends.
+WAITING = frozenset({S.QUEUED})
 # Statuses at which a watcher stops: a person must act, or nothing more will happen.
 SETTLED = frozenset({S.VALIDATED, S.IMPORTED, S.ROLLED_BACK, S.ERRORED})
 

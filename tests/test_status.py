@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from domain.errors import DomainError, InvalidTransition
 from domain.models import Client
-from domain.status import ALLOWED, SETTLED, WORKING, ImportStatus, can_move, check_move
+from domain.status import ALLOWED, SETTLED, WAITING, WORKING, ImportStatus, can_move, check_move
 from tests.helpers import (
     CLIENT_HEADER, IMPORT_FIELDS, client_csv, data_of, error_code, gql, rollback, settle, start, upload,
 )
@@ -127,9 +127,9 @@ def test_an_errored_import_can_be_revalidated_and_then_started():
         check_move(current, target)
 
 
-def test_every_status_is_either_working_or_settled():
-    assert WORKING | SETTLED == set(ImportStatus)
-    assert WORKING.isdisjoint(SETTLED)
+def test_every_status_is_either_working_waiting_for_a_slot_or_settled():
+    assert WORKING | WAITING | SETTLED == set(ImportStatus)
+    assert len(WORKING) + len(WAITING) + len(SETTLED) == len(ImportStatus)
 
 
 def test_a_settled_status_other_than_the_end_waits_for_a_person_to_act():
