@@ -1,7 +1,8 @@
 """The broker restarted mid-import: a private Redis (no persistence: every queued message is
 lost) or a private RabbitMQ node, killed and started again on the same port while
-`importer worker` processes import. Workers and server reconnect by themselves, the
-recovery sweep re-enqueues what was lost, and every valid row is imported exactly once."""
+`importer worker` processes import. Workers and server reconnect by themselves, a
+subscription open across the restart sees the end, the recovery sweep re-enqueues what was
+lost, and every valid row is imported exactly once."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from starlette.testclient import TestClient
 from domain.auth import issue_token
 from graph.app import create_app
 from tests.faults import ImportUnderTest
+from tests.helpers import Subscription
 from tests.processes import PrivateRabbitMQ, PrivateRedis, WorkerGroup, postgres_production, wait_for
 
 VALID_ROWS = 3000
@@ -43,6 +45,8 @@ def test_restarting_the_broker_mid_import_loses_nothing_and_duplicates_nothing(b
                 run.upload_and_validate()
                 run.start()
                 at_restart = run.wait_for_progress()["importedRows"]
+                subscription = Subscription(client, token, run.id)  # open across the restart
+                assert subscription.ws.receive_json()["payload"]["data"]["importProgress"]["status"] == "IMPORTING"
 
                 broker.kill()
                 down = wait_for(lambda: client.get("/ready"), lambda r: r.status_code == 503, timeout=30,
@@ -53,6 +57,10 @@ def test_restarting_the_broker_mid_import_loses_nothing_and_duplicates_nothing(b
 
                 final = run.wait_until_finished(what=lambda: f"(workers:\n{workers.output_tail()})")
                 assert client.get("/ready").json() == {"database": "ok", "broker": "ok"}
+                messages = subscription.messages()
+                subscription.close()
+                assert [m["type"] for m in messages[-2:]] == ["next", "complete"], messages[-2:]
+                assert messages[-2]["payload"]["data"]["importProgress"]["status"] == "IMPORTED", messages[-2]
                 sweeps = client.app.state.sweep.resumes
             # Nobody restarted the workers: they reconnected to the broker by themselves.
             assert (workers.alive(), workers.starts) == (True, 1), workers.output_tail()
