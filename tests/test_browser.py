@@ -56,7 +56,14 @@ def _require_browser() -> None:
 class Server:
     url: str
     token: str
-    log: Path
+    data_dir: Path
+
+    def new_token(self, *, email: str, role: str) -> str:
+        """`importer token create` for another user of the same organisation."""
+        command = [str(Path(sys.executable).parent / "importer"), "token", "create", "--email", email,
+                   "--role", role, "--data-dir", str(self.data_dir)]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
+        return done.stdout.strip().splitlines()[-1]
 
 
 def _free_port() -> int:
@@ -99,7 +106,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                                    start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        yield Server(url, _wait_until_serving(process, url, log), log)
+        yield Server(url, _wait_until_serving(process, url, log), base / "data")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -121,12 +128,18 @@ def browser(server: Server):  # noqa: ANN201
 
 
 def _page(browser, **options):  # noqa: ANN001, ANN202
+    """A page that records script errors and any request leaving the server (no CDN)."""
     context = browser.new_context(**options)
     context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     page.problems = []
     page.on("pageerror", lambda error: page.problems.append(str(error)))
+    page.on("request", lambda request: None if _local(request.url) else page.problems.append(request.url))
     return page
+
+
+def _local(url: str) -> bool:
+    return url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:"))
 
 
 @pytest.fixture
@@ -161,6 +174,36 @@ def progress_frames(page) -> list[dict]:  # noqa: ANN001
 
     page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
     return states
+
+
+LOW_CONTRAST = """() => {
+  const rgb = (text) => text.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = (element) => {
+    for (let node = element; node; node = node.parentElement) {
+      const color = rgb(getComputedStyle(node).backgroundColor);
+      if (color.length < 4 || color[3] > 0) return color;
+    }
+    return [255, 255, 255];
+  };
+  const found = [];
+  for (const element of document.querySelectorAll("body *")) {
+    const hasText = [...element.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!hasText || !element.getClientRects().length || element.closest("[disabled], option")) continue;
+    const style = getComputedStyle(element);
+    const [a, b] = [lum(rgb(style.color)), lum(background(element))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const large = parseFloat(style.fontSize) >= 24 || (parseFloat(style.fontSize) >= 18.66 && style.fontWeight >= 700);
+    if (ratio < (large ? 3 : 4.5)) found.push(`${element.tagName} "${element.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+  }
+  return found;
+}"""
+
+
+def low_contrast(page) -> list[str]:  # noqa: ANN001
+    """Visible text below WCAG AA contrast against its background (disabled controls exempt)."""
+    return page.evaluate(LOW_CONTRAST)
 
 
 def sign_in(page, server: Server) -> None:  # noqa: ANN001
@@ -227,6 +270,7 @@ def test_a_file_with_bad_rows_is_mapped_reviewed_imported_and_rolled_back(server
     expect(page.locator("#current-message")).to_contain_text("last_name")
 
     # 2. Map: the unknown column shows its values; the missing required field is named.
+    expect(page.locator("#map-table tbody tr")).to_have_count(5)
     mapping = {row[0]: row for row in cells(page, "map-table")}
     assert mapping["Nom"][1] == "Family0, Family1, Family2"
     assert mapping["Nom"][3] == "not mapped"
@@ -261,6 +305,7 @@ def test_a_file_with_bad_rows_is_mapped_reviewed_imported_and_rolled_back(server
     report = Path(download.value.path()).read_text().splitlines()
     assert report[0] == "Given name,Nom,E-mail,Birthday,Opt in,row_number,errors"
     assert len(report) == 8
+    assert low_contrast(page) == []
     shot(page, "desktop-3-review")
 
     # 4. Import: the bar reaches 100 % from the states the subscription sends.
@@ -314,6 +359,7 @@ def test_on_a_phone_sized_screen_a_file_is_imported_and_rolled_back(server, phon
     expect(phone.locator("#current-status")).to_have_text("Checked: ready to import")
     expect(phone.locator("#errors-caption")).to_have_text("No errors to show")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert low_contrast(phone) == []
     shot(phone, "phone-2-checked")
     phone.get_by_role("button", name="Import the valid rows").click()
     expect(phone.locator("#progress-percent")).to_have_text("100 %")
@@ -374,3 +420,59 @@ def test_sign_in_and_upload_with_the_keyboard_alone(server, page, tmp_path):
     expect(page.locator("#current-status")).to_have_text("Checked: ready to import")
     expect(page.get_by_role("heading", name="2. Map columns")).to_be_focused()
     shot(page, "keyboard-2-uploaded")
+
+
+def test_a_saved_mapping_is_saved_then_applied_to_the_next_file(server, page, tmp_path):
+    from playwright.sync_api import expect
+
+    sign_in(page, server)
+    french = "Prénom,Nom,Courriel\nAmélie,Poulain,amelie@example.com\n"
+    page.get_by_label("File (CSV or XLSX)").set_input_files(write(tmp_path, "french.csv", french))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#current-status")).to_have_text("Stopped: needs attention")
+    page.get_by_label("Field for column Prénom").select_option("first_name")
+    page.get_by_label("Field for column Nom").select_option("last_name")
+    page.get_by_label("Field for column Courriel").select_option("email")
+    page.get_by_role("button", name="Check again with this mapping").click()
+    expect(page.locator("#current-status")).to_have_text("Checked: ready to import")
+    page.get_by_label("Save the checked mapping as").fill("French export")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#save-message")).to_have_text("Saved as “French export”.")
+
+    page.get_by_label("File (CSV or XLSX)").set_input_files(write(tmp_path, "french2.csv", french))
+    page.get_by_label("Mapping", exact=True).select_option(label="Map the columns automatically")
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#current-file")).to_have_text("french2.csv")
+    expect(page.locator("#current-status")).to_have_text("Stopped: needs attention")
+    page.get_by_label("Saved mapping", exact=True).select_option(label="French export")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#missing")).to_have_text("Every required field has a column.")
+    expect(page.get_by_label("Field for column Courriel")).to_have_value("email")
+    page.get_by_role("button", name="Check again with this mapping").click()
+    expect(page.locator("#current-message")).to_have_text("")
+    expect(page.locator("#current-status")).to_have_text("Checked: ready to import")
+    expect(page.locator("#count-valid")).to_have_text("1")
+
+    page.get_by_label("File (CSV or XLSX)").set_input_files(write(tmp_path, "french3.csv", french))
+    page.get_by_label("Mapping", exact=True).select_option(label="French export")
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#current-file")).to_have_text("french3.csv")
+    expect(page.locator("#current-status")).to_have_text("Checked: ready to import")
+    shot(page, "desktop-7-saved-mapping")
+
+
+def test_a_viewer_is_told_beside_the_upload_that_their_role_may_not_import(server, page, tmp_path):
+    from playwright.sync_api import expect
+
+    viewer = server.new_token(email="viewer@example.com", role="viewer")
+    page.goto(server.url + "/")
+    page.get_by_label("API token").fill(viewer)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("File (CSV or XLSX)").set_input_files(write(tmp_path, "viewer.csv", GOOD_FILE))
+    page.get_by_role("button", name="Upload").click()
+
+    expect(page.locator("#upload-error")).to_have_attribute("data-code", "FORBIDDEN")
+    expect(page.locator("#upload-error")).to_contain_text("Your role may not do this.")
+    expect(page.locator("#upload-error")).to_contain_text("viewer")
+    expect(page.locator("#current")).to_be_hidden()
+    shot(page, "refusal-viewer")

@@ -19,7 +19,8 @@ const STATUSES = {
 };
 const MODES = { STORE: "Create", UPDATE: "Update", UPSERT: "Update or create", VALIDATE: "Check only" };
 
-const state = { types: new Map(), current: null, saved: [], stopWatch: null, focusOnLoad: null };
+// detailsFor: the import whose mapping, errors and saved mappings are on the page.
+const state = { types: new Map(), current: null, saved: [], stopWatch: null, focusOnLoad: null, detailsFor: null, wanted: null };
 const live = new LivePanel();
 const errorPages = new ErrorPages();
 const history = new History({ onOpen: openImport, labels: (type) => typeInfo(type).label });
@@ -151,14 +152,28 @@ function setCurrent(current) {
   $("current-mode").textContent = MODES[current.mode];
   $("current-created").textContent = new Date(current.createdAt).toLocaleString();
   $("current-message").textContent = current.status === "ERRORED" ? current.errorMessage || "" : "";
+  if (state.detailsFor !== current.id) clearDetails();
   renderCounts(current);
   live.update(current);
   renderActions(current);
 }
 
+// Another import's details must never be acted on: they are cleared until this one's arrive.
+function clearDetails() {
+  state.detailsFor = null;
+  $("map-table").tBodies[0].replaceChildren();
+  $("errors-table").tBodies[0].replaceChildren();
+  $("errors-caption").textContent = "Loading…";
+  $("errors-previous").disabled = true;
+  $("errors-next").disabled = true;
+  $("missing").textContent = "";
+}
+
 function renderActions(current) {
   const working = ["VALIDATING", "IMPORTING", "ROLLING_BACK"].includes(current.status);
-  $("remap-button").disabled = !["VALIDATED", "ERRORED"].includes(current.status);
+  const loaded = state.detailsFor === current.id;
+  for (const id of ["saved-mappings", "apply-button", "error-field", "report-button"]) $(id).disabled = !loaded;
+  $("remap-button").disabled = !loaded || !["VALIDATED", "ERRORED"].includes(current.status);
   $("start-button").disabled = current.status !== "VALIDATED" || current.mode === "VALIDATE";
   $("rollback-button").disabled = !["IMPORTED", "IMPORTING"].includes(current.status);
   $("start-hint").textContent = startHint(current, working);
@@ -189,6 +204,7 @@ function stopWatching() {
 }
 
 function watch(id) {
+  state.wanted = id;
   stopWatching();
   state.stopWatch = subscribe(Q.PROGRESS, { id }, {
     onNext: (data) => setCurrent(data.importProgress),
@@ -200,12 +216,16 @@ function watch(id) {
 async function loadDetails(id) {
   try {
     const data = await request(Q.DETAILS, { id });
+    if (state.wanted !== id) return; // the person moved on to another import
     const current = data.import;
     setCurrent(current);
     const info = typeInfo(current.type);
     renderMapping(current, info, current.columnSamples);
     renderFieldFilter(info);
     await Promise.all([errorPages.open(id, ""), loadSaved(current.type)]);
+    if (state.wanted !== id) return;
+    state.detailsFor = id;
+    renderActions(state.current);
   } catch (error) {
     refused($("current-message"), error);
   }
@@ -217,6 +237,8 @@ async function openImport(id) {
   clear($("current-message"));
   live.reset();
   state.focusOnLoad = "status-title";
+  stopWatching();
+  state.wanted = id;
   await loadDetails(id);
   if (state.current && ["VALIDATING", "IMPORTING", "ROLLING_BACK"].includes(state.current.status)) watch(id);
 }
@@ -267,7 +289,7 @@ async function submitSave(event) {
   try {
     await request(Q.SAVE, { id: state.current.id, name });
     $("save-message").textContent = `Saved as “${name}”.`;
-    await loadSaved(state.current.type);
+    await Promise.all([loadSaved(state.current.type), loadUploadMappings()]);
   } catch (error) {
     refused($("save-error"), error);
   }
