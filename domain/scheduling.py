@@ -37,8 +37,10 @@ def start_or_queue(session: Session, record: Import, *, limit: int) -> list[Impo
 def promote_waiting(session: Session, organisation_id: uuid.UUID, *, limit: int) -> list[Import]:
     """Move the organisation's longest-waiting QUEUED imports to IMPORTING while slots are
     free (`limit` 0: no limit); the imports moved."""
-    # One promoter per organisation at a time, so two never fill the same slot.
-    session.exec(select(Organisation.id).where(Organisation.id == organisation_id).with_for_update()).first()
+    # One promoter per organisation at a time, so two never fill the same slot. NO KEY UPDATE:
+    # chunks inserting records (whose foreign keys share-lock the organisation) are not held up.
+    session.exec(select(Organisation.id).where(Organisation.id == organisation_id)
+                 .with_for_update(key_share=True)).first()
     session.flush()
     query = _waiting(organisation_id)
     if limit > 0:

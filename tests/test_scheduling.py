@@ -5,18 +5,19 @@ a limited number of imports at once, the others wait QUEUED in order."""
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
+from domain.auth import authenticate, issue_token
 from domain.models import Client, Import
 from domain.settings import Settings
 from graph.app import create_app
 from tests.helpers import Subscription, client_csv, data_of, error_code, gql, rollback, settle, start, upload
-from tests.processes import redis_production, wait_for, worker_group
+from tests.processes import postgres_production, redis_production, wait_for, worker_group
 from tests.test_workers import app_without_worker, drain
 from workers.runtime import Runtime, start_worker
 
@@ -188,3 +189,23 @@ def test_a_queued_import_left_by_a_stopped_server_starts_after_a_restart_when_a_
         assert settle(client, token, ahead)["importedRows"] == 4
         with client.app.state.services.db.read() as session:
             assert session.exec(select(func.count()).select_from(Import).where(Import.status == "imported")).one() == 2
+
+
+def test_imports_started_at_the_same_moment_on_postgres_never_exceed_the_limit(tmp_path: Path):
+    with postgres_production(tmp_path, broker_url="", chunk_size=3) as production:
+        settings = production.with_changes(broker_url=None, max_running_imports_per_organisation=2)
+        with app_without_worker(settings) as client:
+            runtime: Runtime = client.app.state.runtime
+            token = issue_token(runtime.db).token
+            ids = [data_of(upload(client, client_csv(3, start=10 * i), token=token))["createImport"]["id"]
+                   for i in range(6)]
+            drain(runtime)
+            principal = authenticate(runtime.db, f"Bearer {token}")
+            imports = client.app.state.services.imports
+            with ThreadPoolExecutor(max_workers=6) as pool:
+                started = list(pool.map(lambda i: imports.start_import(principal, uuid.UUID(i)).status, ids))
+
+            assert sorted(started) == ["importing"] * 2 + ["queued"] * 4
+            assert sorted(state(client, token, i)["queuePosition"] or 0 for i in ids) == [0, 0, 1, 2, 3, 4]
+            drain(runtime)
+            assert [state(client, token, i)["importedRows"] for i in ids] == [3] * 6
