@@ -102,7 +102,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, sweep_seconds: fl
             Route("/import-types/{type}/template.csv", template),
             Route("/health", health),
             Route("/ready", ready),
-            Route("/metrics", MetricsEndpoint(settings, registry)),
+            Route("/metrics", MetricsEndpoint(settings, registry).answer),
             *(graphiql_routes() if settings.graphiql else []),
             *web_routes(),
         ],

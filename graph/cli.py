@@ -137,6 +137,8 @@ def _print_welcome(token: str, organisation: str, email: str, host: str, port: i
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from workers.broker import worker_metrics_environment
+
     settings = Settings.from_env()
     if not settings.broker_url:
         print("importer worker needs BROKER_URL (redis://... or amqp://...); without it, "
@@ -146,6 +148,7 @@ def _worker(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "dramatiq", "workers.entry", "--processes", str(args.processes),
                "--threads", str(args.threads), "--queues", queue,
                "--worker-shutdown-timeout", str(int(args.shutdown_timeout * 1000))]
+    os.environ.update(worker_metrics_environment(settings))
     os.execv(sys.executable, command)
     return 0  # pragma: no cover
 

@@ -113,7 +113,7 @@ class MetricsEndpoint:
         self.token = settings.metrics_token
         self.registry = registry
 
-    async def __call__(self, request: Request) -> Response:
+    async def answer(self, request: Request) -> Response:
         if not (self._has_token(request) or self._from_allowed_network(request)):
             message = ("Metrics are served to the networks in IMPORTER_METRICS_ALLOW, or with "
                        "`Authorization: Bearer <IMPORTER_METRICS_TOKEN>`.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 import strawberry
+from strawberry.extensions import DisableIntrospection
 from strawberry.file_uploads import Upload
 
 from domain.settings import Settings
@@ -28,7 +29,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=[partial(ErrorCodes, settings), *schema_limits(settings)],
+        extensions=[partial(ErrorCodes, settings), *schema_limits(settings),
+                    *([] if settings.introspection else [DisableIntrospection])],
         scalar_overrides={Upload: UploadScalar},
     )
 

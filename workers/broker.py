@@ -48,11 +48,19 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
     return broker
 
 
-def add_worker_metrics(broker: dramatiq.Broker, port: int) -> None:
-    """Dramatiq's Prometheus middleware, for `importer worker` processes: their metrics are
-    served on `port` by a process of the worker's own, on loopback unless dramatiq_prom_host says."""
-    os.environ["dramatiq_prom_port"] = str(port)
-    os.environ.setdefault("dramatiq_prom_host", "127.0.0.1")
+def worker_metrics_environment(settings: Settings) -> dict[str, str]:
+    """What `importer worker` puts in the environment of Dramatiq's processes so that its
+    Prometheus exporter listens on IMPORTER_WORKER_METRICS_PORT, on loopback unless
+    dramatiq_prom_host says otherwise."""
+    if not settings.worker_metrics_port:
+        return {}
+    return {"dramatiq_prom_port": str(settings.worker_metrics_port),
+            "dramatiq_prom_host": os.environ.get("dramatiq_prom_host", "127.0.0.1")}
+
+
+def add_worker_metrics(broker: dramatiq.Broker) -> None:
+    """Dramatiq's Prometheus middleware, for `importer worker` processes: an exporter process
+    of the worker's own serves their metrics (see worker_metrics_environment)."""
     from dramatiq.middleware.prometheus import Prometheus
 
     broker.add_middleware(Prometheus())

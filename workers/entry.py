@@ -19,4 +19,4 @@ broker = runtime.broker
 if settings.log_format == "json":
     configure_logging("json")
 if settings.worker_metrics_port:
-    add_worker_metrics(broker, settings.worker_metrics_port)
+    add_worker_metrics(broker)
