@@ -1,7 +1,7 @@
 """Optional sampling profile of the benchmark's processes with py-spy, and a summary of it.
 
     .venv/bin/python bench/run.py --profile DIR      # py-spy must be installed (pip install py-spy)
-    .venv/bin/python bench/profile.py DIR/server.txt # the summary again, from the raw file
+    .venv/bin/python bench/pyspy.py DIR/server.txt # the summary again, from the raw file
 
 py-spy's raw format is one line per distinct stack: `frame;frame;...;frame count`. The
 summary gives, for the functions of this project, the share of samples in which each

@@ -10,9 +10,10 @@ import logging
 import uuid
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
+from domain.bulk import insert_many
 from domain.db import Database
 from domain.lifecycle import fail_validation, finish_import, finish_rollback, finish_validation, percent
 from domain.mapping import column_indexes, missing_required
@@ -91,8 +92,7 @@ class Processor:
         invalid = sum(1 for row in rows if row["status"] == RowStatus.INVALID.value)
         with self.db.write() as session:
             _claim_validation(session, record, total=len(rows), invalid=invalid, progress=progress)
-            if rows:
-                session.connection().execute(insert(ImportRow), rows)
+            insert_many(session.connection(), ImportRow.__table__, rows)
         self.publisher.publish(record.id)
 
     def _finish_validation(self, record: Import, spec: ImportTypeSpec) -> None:

@@ -23,6 +23,7 @@ from domain.limits import FileLimits
 BLOCK = 1024 * 1024  # bytes read at a time when checking the whole file
 HEAD = 8 * 1024  # bytes looked at for binary content
 SAMPLE_LINES = 200  # lines looked at to choose the delimiter
+SAMPLE_CHARS = 256 * 1024  # ... and at most this much text of them (a line can be 100 MB)
 CANDIDATES = (",", ";", "\t", "|")
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 MAGIC = (  # (how the file starts, what to tell the person)
@@ -153,11 +154,14 @@ def _refuse_blank(path: Path, encoding: str) -> None:
 def _detect_delimiter(path: Path, encoding: str) -> FileFormat:
     """An Excel `sep=X` first line wins; else the candidate seen most in the header, outside quotes."""
     with open(path, encoding=encoding, errors="replace", newline="") as text:
-        first = text.readline()
+        first = text.readline(SAMPLE_CHARS)
         sep = SEP_LINE.fullmatch(first)
         if sep:
             return FileFormat(encoding, sep.group(1), skip_first_line=True)
-        lines = [first, *islice(text, SAMPLE_LINES - 1)]
+        lines, budget = [first], SAMPLE_CHARS - len(first)
+        while len(lines) < SAMPLE_LINES and budget > 0 and (line := text.readline(budget)):
+            lines.append(line)
+            budget -= len(line)
     records = list(islice(_sample_records(lines), 6))
     return FileFormat(encoding, _choose_delimiter(records), skip_first_line=False)
 
@@ -308,6 +312,7 @@ def clean_header(cells: list[str]) -> list[str]:
     counts = Counter(name.casefold() for name in names)
     repeated = [first_spelling[key] for key, count in counts.items() if count > 1]
     if repeated:
-        raise FileProblem(f"the header repeats the column names: {', '.join(repeated)}; "
+        named = ", ".join(repeated[:10]) + (f" and {len(repeated) - 10:,} more" if len(repeated) > 10 else "")
+        raise FileProblem(f"the header repeats the column names: {named}; "
                           "rename them so each column has its own name")
     return names

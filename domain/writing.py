@@ -13,9 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, update
+from sqlalchemy import bindparam, delete, or_, update
 from sqlmodel import Session, select
 
+from domain.bulk import insert_many
 from domain.mapping import column_indexes
 from domain.models import Import, ImportMode, ImportRow, RowStatus, as_utc, utcnow
 from domain.types import FieldKind, ImportTypeSpec
@@ -37,7 +38,7 @@ def write_chunk(session: Session, record: Import, spec: ImportTypeSpec, rows: li
     now = utcnow()
     conn = session.connection()
     if plan.creates:
-        conn.execute(insert(spec.model), [{**c, "created_at": now, "updated_at": now} for c in plan.creates])
+        insert_many(conn, spec.model.__table__, [{**c, "created_at": now, "updated_at": now} for c in plan.creates])
     if plan.changes:
         _apply_changes(conn, record, spec, plan.changes, now)
     if plan.failures:

@@ -8,6 +8,7 @@ import io
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from domain.queries import neutralise
 from domain.types import IMPORT_TYPES
 
 
@@ -18,7 +19,7 @@ async def template(request: Request) -> Response:
                                          "extensions": {"code": "NOT_FOUND"}}]}, status_code=404)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(spec.field_names)
-    writer.writerow(item.example for item in spec.fields)
+    writer.writerow(neutralise(name) for name in spec.field_names)
+    writer.writerow(neutralise(item.example) for item in spec.fields)
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{spec.name}-template.csv"'})

@@ -37,7 +37,7 @@ CLIENT = ImportTypeSpec(
         FieldSpec(
             "phone", "Phone", FieldKind.PHONE, max_length=50,
             aliases=("telephone", "tel", "mobile", "phone number", "mobile number", "cell"),
-            example="+44 20 7946 0000",
+            example="020 7946 0000",  # a leading + would be neutralised in the template
         ),
         FieldSpec(
             "date_of_birth", "Date of birth", FieldKind.DATE,

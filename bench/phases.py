@@ -1,0 +1,98 @@
+"""The domain's phases in one process and one thread, without server or broker: for
+measuring a change to validation or writing on a busy machine (CPU seconds move less
+with other people's load than wall seconds).
+
+    .venv/bin/python bench/phases.py --rows 100000 [--database-url URL] [--chunk-size N] [--profile]
+
+Uses the same seeded file as bench/run.py; the queue is a list drained in order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import tempfile
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.data import write_clients_csv  # noqa: E402
+from domain.auth import authenticate, issue_token  # noqa: E402
+from domain.db import Database  # noqa: E402
+from domain.models import ImportMode  # noqa: E402
+from domain.ports import NoProgressPublisher  # noqa: E402
+from domain.processing import Processor  # noqa: E402
+from domain.services import ImportService, Upload  # noqa: E402
+from domain.settings import Settings  # noqa: E402
+
+
+class ListQueue:
+    """The TaskQueue port as a list of calls, run in order by `drain`."""
+
+    def __init__(self) -> None:
+        self.calls: deque[tuple[str, tuple]] = deque()
+        self.processor: Processor | None = None
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args: self.calls.append((name, args))
+
+    def drain(self) -> int:
+        done = 0
+        while self.calls:
+            name, args = self.calls.popleft()
+            getattr(self.processor, name)(*args)
+            done += 1
+        return done
+
+
+def measure(name: str, fn: Callable[[], object], profile: bool) -> None:
+    wall, cpu = time.perf_counter(), time.process_time()
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    fn()
+    if profiler:
+        profiler.disable()
+    print(f"{name:<9} wall {time.perf_counter() - wall:7.2f} s   cpu {time.process_time() - cpu:7.2f} s", flush=True)
+    if profiler:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--database-url", help="an empty database (default: SQLite in a temp dir)")
+    parser.add_argument("--chunk-size", type=int, default=Settings().chunk_size)
+    parser.add_argument("--profile", action="store_true", help="cProfile each phase")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="importer-phases-"))
+    csv_path = tmp / "clients.csv"
+    write_clients_csv(csv_path, args.rows)
+    settings = Settings(data_dir=tmp, database_url=args.database_url, chunk_size=args.chunk_size,
+                        max_upload_bytes=2**40)
+    db = Database(settings.effective_database_url)
+    db.migrate()
+    principal = authenticate(db, f"Bearer {issue_token(db, organisation=f'bench-{uuid.uuid4().hex[:8]}').token}")
+    queue = ListQueue()
+    queue.processor = Processor(db, settings, queue=queue, publisher=NoProgressPublisher())
+    service = ImportService(db, settings, queue=queue, publisher=NoProgressPublisher())
+    with csv_path.open("rb") as stream:
+        record = service.create_import(principal, type_name="client", mode=ImportMode.STORE,
+                                       upload=Upload("clients.csv", stream))
+    measure("validate", queue.drain, args.profile)
+    measure("import", lambda: (service.start_import(principal, record.id), queue.drain()), args.profile)
+    measure("rollback", lambda: (service.rollback_import(principal, record.id), queue.drain()), args.profile)
+    db.dispose()
+    print(f"data in {tmp}")
+
+
+if __name__ == "__main__":
+    main()
