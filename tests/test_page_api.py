@@ -91,3 +91,30 @@ def test_errors_of_an_unknown_field_are_refused_naming_the_fields(client, token)
 
     assert error_code(result) == "BAD_INPUT"
     assert "first_name, last_name, email" in result["errors"][0]["message"]
+
+
+def test_the_import_page_is_served_at_the_root_and_loads_nothing_from_elsewhere(client):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert '<script type="module" src="/web/app.js">' in response.text
+    assert "https://" not in response.text
+    assert client.get("/web/app.js").status_code == 200
+    assert "/web-vendor/graphql-ws/client.js" in client.get("/web/api.js").text
+
+
+def test_the_graphql_ws_client_is_served_from_the_npm_install(client):
+    response = client.get("/web-vendor/graphql-ws/client.js")
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert "createClient" in response.text
+
+
+def test_only_files_of_the_graphql_ws_build_are_served(client):
+    assert client.get("/web-vendor/graphql-ws/..%2F..%2Fpackage.json").status_code == 404
+    assert client.get("/web-vendor/graphql-ws/package.json").status_code == 404
+    assert client.get("/web-vendor/graphql-ws/nothing.js").status_code == 404
+    assert client.get("/web/..%2F__init__.py").status_code == 404
