@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from domain import queries
 from domain.auth import authenticate
+from domain.db import is_outage
 from domain.errors import DomainError, NotFound
 from graph.context import Services
 from graph.threads import call
@@ -27,10 +28,12 @@ async def error_report(request: Request) -> Response:
         lines = queries.error_report(services.db, principal, import_id)
         header = await call(next, lines)
     except DomainError as error:
-        return JSONResponse(
-            {"errors": [{"message": error.message, "extensions": {"code": error.code}}]},
-            status_code=STATUS.get(error.code, 400),
-        )
+        return _refusal(error.message, error.code, STATUS.get(error.code, 400))
+    except Exception as error:
+        if not is_outage(error):
+            raise
+        return _refusal("The database is not answering right now; try again in a few seconds.",
+                        "SERVICE_UNAVAILABLE", 503)
     filename = f"{record.filename.rsplit('.', 1)[0]}-errors.csv".replace('"', "")
 
     async def body():  # noqa: ANN202
@@ -43,6 +46,10 @@ async def error_report(request: Request) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _refusal(message: str, code: str, status: int) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
 
 
 def _parse(value: str) -> uuid.UUID:

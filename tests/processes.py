@@ -77,10 +77,13 @@ class WorkerGroup:
     """`importer worker` in a session of its own: it execs dramatiq, which forks worker
     processes, so stopping it means signalling the whole process group."""
 
-    def __init__(self, settings: Settings, *, processes: int = 1, threads: int = 2, log: Path | None = None) -> None:
+    def __init__(self, settings: Settings, *, processes: int = 1, threads: int = 2, log: Path | None = None,
+                 shutdown_timeout: float | None = None) -> None:
         self.env = os.environ | worker_environment(settings)
         self.command = [str(Path(sys.executable).parent / "importer"), "worker",
                         "--processes", str(processes), "--threads", str(threads)]
+        if shutdown_timeout is not None:
+            self.command += ["--shutdown-timeout", str(shutdown_timeout)]
         self.process: subprocess.Popen | None = None
         self.starts = 0
         self.log = log  # the workers' output goes there (appended across restarts)
@@ -109,14 +112,19 @@ class WorkerGroup:
         self._signal(signal.SIGKILL)
 
     def stop(self, timeout: float = 30) -> int:
-        """SIGTERM (dramatiq finishes what it is doing), SIGKILL after `timeout` s; the exit code."""
-        return self._signal(signal.SIGTERM, timeout=timeout)
+        """SIGTERM to dramatiq's main process, which passes it on to its worker processes (a
+        worker process that gets a second SIGTERM exits at once, so the group is not
+        signalled); SIGKILL to the group after `timeout` s. The exit code."""
+        return self._signal(signal.SIGTERM, timeout=timeout, group=False)
 
-    def _signal(self, signum: int, timeout: float = 10) -> int:
+    def _signal(self, signum: int, timeout: float = 10, *, group: bool = True) -> int:
         process, self.process = self.process, None
         if process is None:
             return 0
-        _signal_group(process.pid, signum)
+        if group:
+            _signal_group(process.pid, signum)
+        else:
+            process.send_signal(signum)
         try:
             code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -317,4 +325,5 @@ def worker_environment(settings: Settings) -> dict[str, str]:
         "DATABASE_URL": settings.database_url or "", "BROKER_URL": settings.broker_url or "",
         "IMPORTER_QUEUE_PREFIX": settings.queue_prefix, "IMPORTER_DATA_DIR": str(settings.data_dir),
         "IMPORTER_CHUNK_SIZE": str(settings.chunk_size),
+        "IMPORTER_REQUESTS_PER_MINUTE": str(settings.requests_per_minute),
     }

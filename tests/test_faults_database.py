@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from domain.auth import issue_token
 from graph.app import create_app
 from tests.faults import COUNTS, ImportUnderTest
-from tests.helpers import Subscription, gql
+from tests.helpers import Subscription, auth, gql
 from tests.processes import WorkerGroup, redis_production, wait_for
 from tests.proxy import TcpProxy
 
@@ -45,6 +45,7 @@ def test_a_database_outage_mid_import_is_reported_and_survived(tmp_path: Path):
                 cut_at = time.monotonic()
                 answer = gql(client, COUNTS, {"id": run.id}, token=token)
                 ready = client.get("/ready")
+                report = client.get(f"/imports/{run.id}/error-report.csv", headers=auth(token))
                 # Hold the outage a few seconds, and until the workers have run into it too.
                 wait_for(lambda: (proxy.refused, time.monotonic() - cut_at),
                          lambda seen: seen[0] >= WORKER_ATTEMPTS + 2 and seen[1] >= OUTAGE_SECONDS,
@@ -56,6 +57,8 @@ def test_a_database_outage_mid_import_is_reported_and_survived(tmp_path: Path):
                 assert "try again" in answer["errors"][0]["message"]
                 assert "psycopg" not in str(answer) and "Traceback" not in str(answer)
                 assert (ready.status_code, ready.json()) == (503, {"database": "unavailable", "broker": "ok"})
+                assert (report.status_code, report.json()["errors"][0]["extensions"]["code"]) == \
+                    (503, "SERVICE_UNAVAILABLE")
 
                 final = run.wait_until_finished(what=lambda: f"(workers:\n{workers.output_tail()})")
                 messages = subscription.messages()

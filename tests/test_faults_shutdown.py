@@ -1,7 +1,8 @@
 """Graceful shutdown: SIGTERM to `importer worker` mid-import. It stops fetching, finishes
 the chunk under way, hands the messages it had fetched back to the broker and exits within
 its shutdown timeout. Nothing is half-written, lost or doubled: with the recovery sweep off,
-a new worker finishes the import from what is still queued."""
+a new worker finishes the import from what is still queued. With no time to finish
+(`--shutdown-timeout 0`) the chunk under way is abandoned, rolled back and done again."""
 
 from __future__ import annotations
 
@@ -34,12 +35,23 @@ def _records(database_url: str, import_id: str) -> tuple[int, int]:
 
 @pytest.mark.timeout(300)
 def test_sigterm_stops_a_worker_mid_import_without_losing_or_doubling_a_row(tmp_path: Path):
+    # No recovery sweep: whatever the stopped worker had fetched must be back in the queue.
+    _stop_mid_import(tmp_path, shutdown_timeout=None, sweep_seconds=0)
+
+
+@pytest.mark.timeout(300)
+def test_sigterm_with_no_time_to_finish_leaves_the_chunk_to_be_done_again(tmp_path: Path):
+    # A chunk abandoned mid-way is not acknowledged: the broker (or the sweep) hands it out again.
+    _stop_mid_import(tmp_path, shutdown_timeout=0, sweep_seconds=2)
+
+
+def _stop_mid_import(tmp_path: Path, *, shutdown_timeout: float | None, sweep_seconds: float) -> None:
     with redis_production(tmp_path, chunk_size=CHUNK_SIZE) as settings:
-        workers = WorkerGroup(settings, processes=1, threads=2, log=tmp_path / "workers.log")
+        workers = WorkerGroup(settings, processes=1, threads=2, log=tmp_path / "workers.log",
+                              shutdown_timeout=shutdown_timeout)
         workers.start()
         try:
-            # No recovery sweep: whatever the stopped worker had fetched must be back in the queue.
-            with TestClient(create_app(settings, sweep_seconds=0)) as client:
+            with TestClient(create_app(settings, sweep_seconds=sweep_seconds)) as client:
                 token = issue_token(client.app.state.services.db).token
                 run = ImportUnderTest(client, token, valid=VALID_ROWS, invalid=INVALID_ROWS)
                 run.upload_and_validate()
@@ -57,6 +69,7 @@ def test_sigterm_stops_a_worker_mid_import_without_losing_or_doubling_a_row(tmp_
                 final = run.wait_until_finished(what=lambda: f"(workers:\n{workers.output_tail()})")
         finally:
             workers.stop()
-        print(f"\nSIGTERM at importedRows {at_term}; the worker exited with code {code} having imported "
+        print(f"\nSIGTERM (shutdown timeout {shutdown_timeout}) at importedRows {at_term}; "
+              f"the worker exited with code {code} having imported "
               f"{stopped['importedRows']}; final {final['status']} {final['importedRows']}/{VALID_ROWS}")
         run.assert_finished_exactly_once(final, settings.database_url)
