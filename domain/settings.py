@@ -26,6 +26,8 @@ LIMIT_VARIABLES = {
     "requests_per_minute": "IMPORTER_REQUESTS_PER_MINUTE",
     "max_subscriptions": "IMPORTER_MAX_SUBSCRIPTIONS",
 }
+# A served process reads its settings from the environment: there, the request rate is limited by default.
+ENV_DEFAULTS = {"requests_per_minute": 600}
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class Settings:
     max_aliases: int = 30
     max_query_complexity: int = 50_000
     max_page_size: int = 500
-    requests_per_minute: int = 600
+    requests_per_minute: int = 0  # off when built in code (tests); the environment's default is on
     max_subscriptions: int = 20
 
     @classmethod
@@ -75,7 +77,8 @@ class Settings:
             queue_prefix=env.get("IMPORTER_QUEUE_PREFIX", defaults.queue_prefix),
             chunk_size=int(env.get("IMPORTER_CHUNK_SIZE", defaults.chunk_size)),
             worker_threads=int(env.get("IMPORTER_WORKER_THREADS", defaults.worker_threads)),
-            **{name: int(env.get(variable, getattr(defaults, name))) for name, variable in LIMIT_VARIABLES.items()},
+            **{name: int(env.get(variable, ENV_DEFAULTS.get(name, getattr(defaults, name))))
+               for name, variable in LIMIT_VARIABLES.items()},
             chunks_in_flight=int(env.get("IMPORTER_CHUNKS_IN_FLIGHT", defaults.chunks_in_flight)),
             max_running_imports_per_organisation=int(env.get("IMPORTER_MAX_RUNNING_IMPORTS_PER_ORGANISATION",
                                                              defaults.max_running_imports_per_organisation)),
