@@ -19,6 +19,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -342,6 +343,17 @@ def test_a_file_with_bad_rows_is_mapped_reviewed_imported_and_rolled_back(server
     page.get_by_label("Status").select_option(label="Rolled back")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("#history-table tbody tr")).to_have_count(1)
+    page.get_by_label("Type", exact=True).select_option(label="Vouchers")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#history-table tbody")).to_have_text("No imports match.")
+    page.get_by_label("Type", exact=True).select_option(label="Clients")
+    page.get_by_label("From", exact=True).fill((date.today() + timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#history-table tbody")).to_have_text("No imports match.")
+    page.get_by_label("From", exact=True).fill(date.today().isoformat())
+    page.get_by_label("To", exact=True).fill(date.today().isoformat())
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#history-table tbody tr")).to_have_count(1)
     page.get_by_role("button", name=re.compile("^Open clients.csv")).click()
     expect(page.locator("#status-title")).to_be_focused()
     expect(page.locator("#current-status")).to_have_text("Rolled back")
@@ -491,3 +503,21 @@ def test_a_viewer_is_told_beside_the_upload_that_their_role_may_not_import(serve
     expect(page.locator("#upload-error")).to_contain_text("viewer")
     expect(page.locator("#current")).to_be_hidden()
     shot(page, "refusal-viewer")
+
+
+def test_a_file_dropped_on_the_drop_zone_is_uploaded(server, page):
+    from playwright.sync_api import expect
+
+    sign_in(page, server)
+    dropped = page.evaluate_handle(
+        """(text) => { const data = new DataTransfer();
+                       data.items.add(new File([text], "dropped.csv", { type: "text/csv" })); return data; }""",
+        GOOD_FILE.replace("phone", "drop"))
+    page.dispatch_event("#drop", "dragover", {"dataTransfer": dropped})
+    expect(page.locator("#drop")).to_have_class(re.compile("over"))
+    page.dispatch_event("#drop", "drop", {"dataTransfer": dropped})
+    page.get_by_role("button", name="Upload").click()
+
+    expect(page.locator("#current-file")).to_have_text("dropped.csv")
+    expect(page.locator("#current-status")).to_have_text("Checked: ready to import")
+    expect(page.locator("#count-valid")).to_have_text("4")
