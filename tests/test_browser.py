@@ -336,7 +336,7 @@ def test_a_file_with_bad_rows_is_mapped_reviewed_imported_and_rolled_back(server
     # 6. History: newest first, filtered, and each opens its details.
     history = page.locator("#history-table tbody tr").first
     expect(history).to_contain_text("clients.csv")
-    expect(history).to_contain_text("rolled back")
+    expect(history).to_contain_text("Rolled back")
     page.get_by_label("Status").select_option(label="Imported")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("#history-table tbody")).to_have_text("No imports match.")
@@ -391,7 +391,7 @@ def test_a_file_that_cannot_be_read_is_refused_beside_the_file_field(server, pag
     expect(page.locator("#upload-error")).to_have_text("Choose a file first (CSV or XLSX).")
     page.get_by_label("File (CSV or XLSX)").set_input_files(write(tmp_path, "empty.csv", ""))
     page.get_by_role("button", name="Upload").click()
-    expect(page.locator("#upload-error")).to_contain_text("This file cannot be imported.")
+    expect(page.locator("#upload-error")).to_contain_text("The file is empty")
     expect(page.locator("#upload-error")).to_have_attribute("data-code", "BAD_FILE")
     expect(page.get_by_label("File (CSV or XLSX)")).to_be_focused()
     shot(page, "refusal-bad-file")
@@ -499,8 +499,8 @@ def test_a_viewer_is_told_beside_the_upload_that_their_role_may_not_import(serve
     page.get_by_role("button", name="Upload").click()
 
     expect(page.locator("#upload-error")).to_have_attribute("data-code", "FORBIDDEN")
-    expect(page.locator("#upload-error")).to_contain_text("Your role may not do this.")
-    expect(page.locator("#upload-error")).to_contain_text("viewer")
+    expect(page.locator("#upload-error")).to_have_text(
+        "Your role (viewer) may not do this; ask an admin for a member token.")
     expect(page.locator("#current")).to_be_hidden()
     shot(page, "refusal-viewer")
 

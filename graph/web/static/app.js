@@ -23,7 +23,11 @@ const MODES = { STORE: "Create", UPDATE: "Update", UPSERT: "Update or create", V
 const state = { types: new Map(), current: null, saved: [], stopWatch: null, focusOnLoad: null, detailsFor: null, wanted: null };
 const live = new LivePanel();
 const errorPages = new ErrorPages();
-const history = new History({ onOpen: openImport, labels: (type) => typeInfo(type).label });
+const history = new History({ onOpen: openImport, typeLabel: (type) => typeInfo(type).label, statusLabel });
+
+function statusLabel(status) {
+  return STATUSES[status] || status.replaceAll("_", " ").toLowerCase();
+}
 
 function typeInfo(type) {
   return state.types.get(type) || { label: type, fields: [] };
@@ -147,7 +151,7 @@ function setCurrent(current) {
   state.current = current;
   $("current").hidden = false;
   $("current-file").textContent = current.filename;
-  $("current-status").textContent = STATUSES[current.status];
+  $("current-status").textContent = statusLabel(current.status);
   $("current-type").textContent = typeInfo(current.type).label;
   $("current-mode").textContent = MODES[current.mode];
   $("current-created").textContent = new Date(current.createdAt).toLocaleString();
@@ -188,7 +192,7 @@ function startHint(current, working) {
   if (current.status === "VALIDATED") return `${valid} valid rows will be imported; invalid rows are skipped.`;
   if (current.status === "ERRORED") return "Fix the problem above (usually the mapping), then check again.";
   if (current.status === "IMPORTED") return `Imported ${current.importedRows} rows; ${current.failedImportRows} failed.`;
-  return working ? `${STATUSES[current.status]}…` : "";
+  return working ? `${statusLabel(current.status)}…` : "";
 }
 
 function undoHint(current) {

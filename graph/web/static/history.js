@@ -21,9 +21,10 @@ function filter() {
 }
 
 export class History {
-  constructor({ onOpen, labels }) {
+  constructor({ onOpen, typeLabel, statusLabel }) {
     this.onOpen = onOpen;
-    this.labels = labels;
+    this.typeLabel = typeLabel;
+    this.statusLabel = statusLabel;
     this.after = null;
   }
 
@@ -59,8 +60,8 @@ export class History {
     const actions = cell("");
     actions.append(open);
     row.append(
-      cell(new Date(item.createdAt).toLocaleString()), cell(item.filename), cell(this.labels(item.type)),
-      cell(item.status.replace("_", " ").toLowerCase()), cell(`${item.importedRows} of ${item.totalRows}`), actions,
+      cell(new Date(item.createdAt).toLocaleString()), cell(item.filename), cell(this.typeLabel(item.type)),
+      cell(this.statusLabel(item.status)), cell(`${item.importedRows} of ${item.totalRows}`), actions,
     );
     return row;
   }

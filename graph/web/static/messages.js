@@ -1,22 +1,20 @@
-// Refusals from the API, told to a person, next to what caused them.
+// Refusals from the API, told to a person, next to what caused them. The service's messages
+// already say what to do next; a few codes need words of the page's own.
 
-const LEADS = {
+const OWN_WORDS = {
   UNAUTHENTICATED: "This token was not accepted: it may be mistyped, revoked or expired. Make a new one with `importer token create`.",
-  FORBIDDEN: "Your role may not do this.",
-  NOT_FOUND: "This import is not in your organisation (it may have been removed).",
-  INVALID_TRANSITION: "The import is not in a state that allows this.",
-  BAD_FILE: "This file cannot be imported.",
-  BAD_INPUT: "Something in the request needs changing.",
-  INTERNAL_SERVER_ERROR: "Something went wrong on the server.",
-  NETWORK: "",
+};
+const LEADS = {
+  GRAPHQL_VALIDATION_FAILED: "This page does not match the server's API; reload the page.",
+  GRAPHQL_PARSE_FAILED: "This page does not match the server's API; reload the page.",
+  BAD_REQUEST: "The server refused the request:",
 };
 
 export function explain(error) {
   const code = error && error.code;
   const message = (error && error.message) || "The request failed.";
-  if (code === "UNAUTHENTICATED") return LEADS.UNAUTHENTICATED;
-  const lead = LEADS[code];
-  return lead ? `${lead} ${message}` : message;
+  if (OWN_WORDS[code]) return OWN_WORDS[code];
+  return LEADS[code] ? `${LEADS[code]} ${message}` : message;
 }
 
 export function show(element, error) {
