@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 from domain.limits import FileLimits
 from domain.reading import FileProblem, LimitProblem, cell_too_long, too_many_columns, too_many_rows
 
+# What zipfile raises for a damaged or crafted archive (a bad header, an unknown version...).
+DAMAGED_ZIP = (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError)
 BOMB_RATIO = 200  # a part that unpacks to more than this many times its packed size is refused
 BOMB_FLOOR = 1024 * 1024  # ... when it unpacks to more than this
 
@@ -26,7 +29,7 @@ def is_xlsx(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             return "xl/workbook.xml" in archive.namelist()
-    except (zipfile.BadZipFile, OSError):
+    except DAMAGED_ZIP:
         return False
 
 
@@ -70,15 +73,18 @@ class XlsxReader:
                 raise FileProblem(f"the XLSX file cannot be opened ({type(error).__name__})") from None
             try:
                 worksheet = self._worksheet(workbook)
-                self.declared_rows = worksheet.max_row
-                self._total = max(1, worksheet.max_row or 1)
-                # Rows are padded to the sheet's declared width: never wider than the limit allows.
-                width = min(worksheet.max_column, self.limits.columns + 1) if worksheet.max_column else None
-                yield from self._numbered(worksheet.iter_rows(values_only=True, max_col=width))
+                with _damage_explained():
+                    self.declared_rows = worksheet.max_row
+                    self._total = max(1, worksheet.max_row or 1)
+                    # Rows are padded to the sheet's declared width: never wider than the limit allows.
+                    width = min(worksheet.max_column, self.limits.columns + 1) if worksheet.max_column else None
+                yield from self._numbered(_undamaged(worksheet.iter_rows(values_only=True, max_col=width)))
             finally:
                 workbook.close()
 
     def _worksheet(self, workbook):  # noqa: ANN001, ANN202
+        if not workbook.worksheets:
+            raise FileProblem("the workbook has no sheets")
         if self.sheet is None:
             return workbook.worksheets[0]
         if self.sheet not in workbook.sheetnames:
@@ -113,6 +119,27 @@ class XlsxReader:
             raise cell_too_long(row_number, self.limits)
 
 
+@contextmanager
+def _damage_explained() -> Iterator[None]:
+    """openpyxl reading a damaged sheet raises whatever its XML parser met: say so in words."""
+    try:
+        yield
+    except FileProblem:
+        raise
+    except Exception as error:
+        raise FileProblem(f"the XLSX file is damaged ({type(error).__name__})") from None
+
+
+def _undamaged(values: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows as openpyxl reads them, a damaged part raising FileProblem."""
+    while True:
+        with _damage_explained():
+            row = next(values, None)
+        if row is None:
+            return
+        yield row
+
+
 def refuse_zip_bomb(path: Path, limits: FileLimits) -> None:
     """Refuse a workbook that unpacks to more than the limit, or a part packed suspiciously tightly.
 
@@ -120,7 +147,7 @@ def refuse_zip_bomb(path: Path, limits: FileLimits) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
+    except DAMAGED_ZIP:
         raise FileProblem("the XLSX file cannot be opened (it is not a valid ZIP archive)") from None
     unpacked = sum(part.file_size for part in parts)
     if unpacked > limits.unpacked_bytes:

@@ -1,6 +1,6 @@
 """Property-based fuzzing of the file reader and the row validation: any bytes in, never an
-unhandled exception out. A FileProblem (the file cannot be read, said in words) or a row
-outcome (values or field errors) is the only acceptable answer."""
+unhandled exception out. A FileProblem (the file cannot be read, said in words), a limit
+refusal (LimitExceeded) or a row outcome (values or field errors) are the only answers."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ import codecs
 import io
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from domain.errors import DomainError
 from domain.files import FileProblem, detect, header, reader
 from domain.mapping import propose_mapping
 from domain.types import IMPORT_TYPES, FieldKind, ImportTypeSpec
@@ -40,6 +43,18 @@ CELLS = st.one_of(TRICKY_CELLS, st.text(max_size=30))
 ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252", "latin-1"])
 
 
+TRIED: Counter[str] = Counter()  # generated inputs per kind, printed at the end of the module
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_counts(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if capture is not None and TRIED:
+        with capture.global_and_fixture_disabled():  # the counts show in CI's log
+            print(f"\nhypothesis: {sum(TRIED.values())} generated inputs, 0 unhandled exceptions: {dict(TRIED)}")
+
+
 @contextmanager
 def stored(content: bytes, suffix: str = ".csv") -> Iterator[Path]:
     with tempfile.TemporaryDirectory() as folder:
@@ -54,7 +69,7 @@ def read_everything(path: Path) -> list[tuple[int, list[str]]]:
         fmt = detect(path)
         names, _ = header(path, fmt)
         rows = list(reader(path, fmt).rows())
-    except FileProblem as problem:
+    except (FileProblem, DomainError) as problem:  # unreadable, or over a limit (LimitExceeded)
         assert problem.message and "Traceback" not in problem.message
         return []
     assert all(isinstance(name, str) and name for name in names)
@@ -116,6 +131,7 @@ def flip(content: bytes, positions: list[int], value: int) -> bytes:
 @given(content=st.binary(max_size=4096))
 @FUZZ
 def test_any_bytes_are_rows_or_a_file_problem(content: bytes) -> None:
+    TRIED["files (any bytes)"] += 1
     with stored(content) as path:
         read_everything(path)
 
@@ -123,6 +139,7 @@ def test_any_bytes_are_rows_or_a_file_problem(content: bytes) -> None:
 @given(content=csv_texts())
 @FUZZ
 def test_any_csv_like_text_is_rows_or_a_file_problem(content: bytes) -> None:
+    TRIED["files (CSV-like text)"] += 1
     with stored(content) as path:
         read_everything(path)
 
@@ -130,6 +147,7 @@ def test_any_csv_like_text_is_rows_or_a_file_problem(content: bytes) -> None:
 @given(rows=st.lists(st.lists(XLSX_VALUES, max_size=6), max_size=6))
 @settings(FUZZ, max_examples=60)
 def test_any_workbook_is_rows_or_a_file_problem(rows: list[list[object]]) -> None:
+    TRIED["workbooks"] += 1
     with stored(xlsx_bytes(rows), ".xlsx") as path:
         read_everything(path)
 
@@ -137,6 +155,7 @@ def test_any_workbook_is_rows_or_a_file_problem(rows: list[list[object]]) -> Non
 @given(positions=st.lists(st.integers(min_value=0), min_size=1, max_size=4), value=st.integers(0, 255))
 @settings(FUZZ, max_examples=100)
 def test_a_damaged_workbook_is_rows_or_a_file_problem(positions: list[int], value: int) -> None:
+    TRIED["damaged workbooks"] += 1
     content = xlsx_bytes([["first_name", "email"], ["Ada", "ada@example.com"]])
     with stored(flip(content, positions, value), ".xlsx") as path:
         read_everything(path)
@@ -145,6 +164,7 @@ def test_a_damaged_workbook_is_rows_or_a_file_problem(positions: list[int], valu
 @given(content=damaged_zips())
 @settings(FUZZ, max_examples=100)
 def test_a_zip_posing_as_a_workbook_is_a_file_problem_or_rows(content: bytes) -> None:
+    TRIED["fake workbooks"] += 1
     with stored(content, ".xlsx") as path:
         read_everything(path)
 
@@ -183,6 +203,7 @@ def field_cells(spec: ImportTypeSpec, name: str | None) -> st.SearchStrategy[str
 @given(case=validations())
 @settings(FUZZ, max_examples=1500)
 def test_any_row_of_any_type_is_an_outcome(case: tuple) -> None:
+    TRIED["rows"] += 1
     spec, headers, mapping, partial, cells = case
     outcome = RowValidator(spec, headers, mapping, partial=partial).validate(cells)
     assert isinstance(outcome, RowOutcome)
@@ -195,6 +216,7 @@ def test_any_row_of_any_type_is_an_outcome(case: tuple) -> None:
     ["first name", "E-mail", "SKU", "Price (£)", "code", "Code "])), max_size=12))
 @FUZZ
 def test_any_header_gets_a_proposed_mapping(spec: ImportTypeSpec, headers: list[str]) -> None:
+    TRIED["headers"] += 1
     entries = propose_mapping(headers, spec)
     assert [entry["column"] for entry in entries] == headers
     mapped = [entry["field"] for entry in entries if entry["field"]]
