@@ -129,12 +129,14 @@ def browser(server: Server):  # noqa: ANN201
 
 
 def _page(browser, **options):  # noqa: ANN001, ANN202
-    """A page that records script errors and any request leaving the server (no CDN)."""
+    """A page that records script and console errors (a CSP refusal among them) and any request
+    leaving the server (no CDN)."""
     context = browser.new_context(**options)
     context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     page.problems = []
     page.on("pageerror", lambda error: page.problems.append(str(error)))
+    page.on("console", lambda message: page.problems.append(message.text) if message.type == "error" else None)
     page.on("request", lambda request: None if _local(request.url) else page.problems.append(request.url))
     return page
 
@@ -317,6 +319,7 @@ def test_a_file_with_bad_rows_is_mapped_reviewed_imported_and_rolled_back(server
     expect(page.locator("#progress-percent")).to_have_text("100 %")
     expect(page.locator("#live-imported")).to_have_text("6")
     expect(page.locator("#live-failed")).to_have_text("0")
+    expect(page.locator("#live-rate")).to_have_text(re.compile(r"^\d[\d,]*$"))
     imported = [s for s in states if s["status"] == "IMPORTED"]
     assert imported and imported[-1]["progress"] == 100 and imported[-1]["importedRows"] == 6
     shot(page, "desktop-4-imported")
