@@ -77,5 +77,18 @@ def _executemany(conn: Connection, table: Table, columns: list[str], rows: Seque
 
 
 def _processor(conn: Connection, table: Table, name: str) -> Callable[[Any], Any] | None:
-    column_type = table.c[name].type
-    return column_type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return None if process is None else _remember_last(process)
+
+
+def _remember_last(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`process`, skipped when given the very object it was given last: a chunk's rows share
+    their import id, organisation id and timestamps."""
+    last: list[Any] = [object(), None]
+
+    def remembered(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, process(value)
+        return last[1]
+
+    return remembered

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func
+from sqlalchemy import Row, func
 from sqlmodel import Session, select
 
 from domain.models import ImportRow, RowStatus
@@ -23,15 +23,17 @@ def has_rows(session: Session, import_id: uuid.UUID, status: RowStatus) -> bool:
 
 
 def claim_rows(session: Session, import_id: uuid.UUID, status: RowStatus, *, first_row: int = FIRST_DATA_ROW,
-               last_row: int | None = None, limit: int) -> list[ImportRow]:
-    """Lock up to `limit` rows in `status`, in row order, that no other transaction holds:
+               last_row: int | None = None, limit: int) -> list[Row]:
+    """Lock up to `limit` rows in `status`, in row order (their row_number and cells), that no other transaction holds:
     a contiguous run, so that every row in `status` between the first and the last returned
     is locked by this transaction. Rows another worker holds are skipped, never waited for
     (FOR UPDATE SKIP LOCKED; on SQLite the write transaction already excludes others)."""
     where = [ImportRow.import_id == import_id, ImportRow.status == status.value, ImportRow.row_number >= first_row]
     if last_row is not None:
         where.append(ImportRow.row_number <= last_row)
-    query = select(ImportRow).where(*where).order_by(ImportRow.row_number).limit(limit)
+    # Two columns, not ORM objects: building an ImportRow per row (and decoding its other
+    # JSON columns) cost more than writing the chunk's records.
+    query = select(ImportRow.row_number, ImportRow.cells).where(*where).order_by(ImportRow.row_number).limit(limit)
     claimed = list(session.exec(query.with_for_update(skip_locked=True)).all())
     if not claimed:
         return []

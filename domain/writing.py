@@ -11,7 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, delete, or_, update
 from sqlmodel import Session, select
@@ -19,8 +20,15 @@ from sqlmodel import Session, select
 from domain.bulk import insert_many
 from domain.mapping import column_indexes
 from domain.models import Import, ImportMode, ImportRow, RowStatus, as_utc, utcnow
-from domain.types import FieldKind, ImportTypeSpec
+from domain.types import ImportTypeSpec
 from domain.validation import RowValidator
+
+
+class StoredRow(Protocol):
+    """A stored row as a chunk reads it: its number and its cells."""
+
+    row_number: int
+    cells: list[str]
 
 
 @dataclass
@@ -28,11 +36,11 @@ class Plan:
     """What one chunk will do: records to create and to change, rows that fail."""
 
     creates: list[dict[str, Any]] = field(default_factory=list)
-    changes: list[tuple[ImportRow, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    changes: list[tuple[StoredRow, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
 
 
-def write_chunk(session: Session, record: Import, spec: ImportTypeSpec, rows: list[ImportRow]) -> tuple[int, int]:
+def write_chunk(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence[StoredRow]) -> tuple[int, int]:
     """Write the records of `rows` (all VALID) and mark each row; (imported, failed)."""
     plan = _plan(session, record, spec, rows)
     now = utcnow()
@@ -63,7 +71,7 @@ def is_partial(record: Import) -> bool:
     return record.mode in (ImportMode.UPDATE.value, ImportMode.UPSERT.value)
 
 
-def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: list[ImportRow]) -> Plan:
+def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence[StoredRow]) -> Plan:
     columns = column_indexes(record.mapping)
     validator = RowValidator(spec, record.headers, columns, partial=is_partial(record))
     # What a new record must pass: in STORE mode, the row's own validation already did.
@@ -71,7 +79,8 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: list[Imp
     outcomes = [(row, validator.validate(row.cells)) for row in rows]
     valid = [(row, o.values) for row, o in outcomes if o.valid]
     refused = _resolve(session, record, spec, valid)
-    index = _Existing(session, spec, record.organisation_id, [values for _, values in valid])
+    keyed = {row.row_number: _row_keys(spec, values) for row, values in valid if values}
+    index = _Existing(session, spec, record.organisation_id, list(keyed.values()))
     mode = ImportMode(record.mode)
     plan = Plan()
     for row, outcome in outcomes:
@@ -83,7 +92,8 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: list[Imp
             plan.failures.append(_failure(row, None, None, None, refused[row.row_number]))
             continue
         values = outcome.values
-        found, owner = index.match(values), index.owner_of_unique(values)
+        keys, unique = keyed[row.row_number]
+        found, owner = index.match(keys), index.owner_of(unique)
         if mode is ImportMode.STORE or found is None:
             clash = _clash(spec, values, found, owner)
             if found is None and mode is ImportMode.UPDATE:
@@ -95,7 +105,7 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: list[Imp
             else:
                 plan.creates.append({**spec.record(_with_defaults(spec, values)), "organisation_id": record.organisation_id,
                                      "import_id": record.id, "import_row": row.row_number})
-                index.claim(values)
+                index.claim(keys, unique)
         elif owner is not None and owner["id"] != found["id"]:
             plan.failures.append(_exists(row, record, spec, values, spec.unique_field))
         else:
@@ -104,7 +114,7 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: list[Imp
 
 
 def _resolve(session: Session, record: Import, spec: ImportTypeSpec,
-             valid: list[tuple[ImportRow, dict[str, Any]]]) -> dict[int, str]:
+             valid: list[tuple[StoredRow, dict[str, Any]]]) -> dict[int, str]:
     """The type's references to existing records resolved in place; row number -> error."""
     if spec.resolve is None or not valid:
         return {}
@@ -122,13 +132,11 @@ class _Existing:
     """The organisation's records this chunk may touch, found in two queries at most."""
 
     def __init__(self, session: Session, spec: ImportTypeSpec, organisation_id: uuid.UUID,
-                 rows: list[dict[str, Any]]) -> None:
-        self.spec = spec
+                 rows: list[tuple[list[tuple[str, Any]], tuple[str, Any] | None]]) -> None:
         self.by_key: dict[tuple[str, Any], dict[str, Any]] = {}
-        rows = [values for values in rows if values]
         wanted: dict[str, set[Any]] = {}
-        for values in rows:
-            for name, key in filter(None, [*_keys(spec, values), self._unique(values)]):
+        for keys, unique in rows:
+            for name, key in filter(None, [*keys, unique]):
                 wanted.setdefault(name, set()).add(key)
         if not wanted:
             return
@@ -140,31 +148,32 @@ class _Existing:
                 if data.get(name) is not None:
                     self.by_key[(name, data[name])] = data
 
-    def match(self, values: dict[str, Any]) -> dict[str, Any] | None:
+    def match(self, keys: list[tuple[str, Any]]) -> dict[str, Any] | None:
         """The record the match keys find: the first key present in the row decides."""
-        for name, key in _keys(self.spec, values):
-            return self.by_key.get((name, key))
-        return None
+        return self.by_key.get(keys[0]) if keys else None
 
-    def owner_of_unique(self, values: dict[str, Any]) -> dict[str, Any] | None:
-        key = self._unique(values)
-        return None if key is None else self.by_key.get(key)
+    def owner_of(self, unique: tuple[str, Any] | None) -> dict[str, Any] | None:
+        """The record that holds the row's unique key."""
+        return None if unique is None else self.by_key.get(unique)
 
-    def claim(self, values: dict[str, Any]) -> None:
+    def claim(self, keys: list[tuple[str, Any]], unique: tuple[str, Any] | None) -> None:
         """A record this chunk creates: later rows of the chunk see its keys as taken."""
-        for key in [*_keys(self.spec, values), self._unique(values)]:
+        for key in [*keys, unique]:
             if key is not None:
                 self.by_key.setdefault(key, {"id": None})
 
-    def _unique(self, values: dict[str, Any]) -> tuple[str, Any] | None:
-        value = values.get(self.spec.unique_field)
-        return None if value in (None, "") else (self.spec.unique_column, self.spec.unique_key(value))
+
+def _row_keys(spec: ImportTypeSpec, values: dict[str, Any]) -> tuple[list[tuple[str, Any]], tuple[str, Any] | None]:
+    """The row's match keys (see _keys) and its unique key as (column, key), computed once."""
+    value = values.get(spec.unique_field)
+    unique = None if value in (None, "") else (spec.unique_column, spec.unique_key(value))
+    return _keys(spec, values), unique
 
 
 def _with_defaults(spec: ImportTypeSpec, values: dict[str, Any]) -> dict[str, Any]:
     """A new record's values: a blank yes/no is no."""
-    return {name: (False if value is None and spec.field(name).kind is FieldKind.BOOLEAN else value)
-            for name, value in values.items()}
+    booleans = spec.boolean_fields
+    return {name: (False if value is None and name in booleans else value) for name, value in values.items()}
 
 
 def _keys(spec: ImportTypeSpec, values: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -181,7 +190,7 @@ def _keys(spec: ImportTypeSpec, values: dict[str, Any]) -> list[tuple[str, Any]]
     return keys
 
 
-def _changed_columns(spec: ImportTypeSpec, record: Import, row: ImportRow, values: dict[str, Any]) -> dict[str, Any]:
+def _changed_columns(spec: ImportTypeSpec, record: Import, row: StoredRow, values: dict[str, Any]) -> dict[str, Any]:
     """The columns an update sets: the fields whose cell is not blank (blank leaves a value as it is)."""
     filled = {entry["field"] for entry, cell in zip(record.mapping, row.cells, strict=False)
               if entry["field"] and cell.strip()}
@@ -315,7 +324,7 @@ def _json(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
-def _failure(row: ImportRow, column: str | None, field_name: str | None, value: Any, message: str) -> dict[str, Any]:
+def _failure(row: StoredRow, column: str | None, field_name: str | None, value: Any, message: str) -> dict[str, Any]:
     return {"rid": row.row_number,
             "errors": [{"column": column, "field": field_name, "value": value, "message": message}]}
 
@@ -331,21 +340,21 @@ def _clash(spec: ImportTypeSpec, values: dict[str, Any], found: dict | None, own
     return spec.unique_field if owner is not None else None
 
 
-def _exists(row: ImportRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any], name: str) -> dict[str, Any]:
+def _exists(row: StoredRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any], name: str) -> dict[str, Any]:
     label = spec.field(name).label.lower()
     noun = spec.label.lower().rstrip("s")
     return _failure(row, _column_of(record, name), name, values[name],
                     f"A {noun} with {label} {values[name]} already exists")
 
 
-def _incomplete(row: ImportRow, spec: ImportTypeSpec, problems: list[dict[str, Any]]) -> dict[str, Any]:
+def _incomplete(row: StoredRow, spec: ImportTypeSpec, problems: list[dict[str, Any]]) -> dict[str, Any]:
     """An UPSERT row that matches nothing, and would not be a valid new record."""
     noun = spec.label.lower().rstrip("s")
     reasons = "; ".join(problem["message"] for problem in problems)
     return {"rid": row.row_number, "errors": [
         {**problems[0], "message": f"No {noun} matches this row, and it cannot create one: {reasons}"}]}
 
-def _not_found(row: ImportRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any]) -> dict[str, Any]:
+def _not_found(row: StoredRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any]) -> dict[str, Any]:
     name = next((n for n in spec.match_keys if values.get(n) not in (None, "")), spec.unique_field)
     label = spec.field(name).label.lower()
     noun = spec.label.lower().rstrip("s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,10 +75,15 @@ class ImportTypeSpec:
     resolve: Callable[[Any, Any, list[dict[str, Any]]], list[tuple[str | None, dict[str, Any] | None]]] | None = None
 
     def field(self, name: str) -> FieldSpec:
-        for spec in self.fields:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
+        return self._by_name[name]
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, FieldSpec]:
+        return {spec.name: spec for spec in self.fields}
+
+    @functools.cached_property
+    def boolean_fields(self) -> frozenset[str]:
+        return frozenset(spec.name for spec in self.fields if spec.kind is FieldKind.BOOLEAN)
 
     @property
     def field_names(self) -> tuple[str, ...]:
