@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -115,25 +116,46 @@ class Settings:
         return self.data_dir / "uploads"
 
 
+class SettingsError(ValueError):
+    """An environment variable has a value that cannot be used; the message names it."""
+
+
 def operations_from_env(env: Mapping[str, str]) -> dict[str, Any]:
     """The operations settings: CORS, introspection, GraphiQL, logs and /metrics."""
     defaults = Settings()
     log_format = env.get("IMPORTER_LOG_FORMAT", defaults.log_format).strip().lower()
     if log_format not in ("text", "json"):
-        raise ValueError(f"IMPORTER_LOG_FORMAT must be text or json, not {log_format!r}")
+        raise SettingsError(f"IMPORTER_LOG_FORMAT must be text or json, not {log_format!r}")
     return {
         "cors_origins": _words(env.get("IMPORTER_CORS_ORIGINS", "")),
         "introspection": _flag(env, "IMPORTER_INTROSPECTION", default=defaults.introspection),
         "graphiql": _flag(env, "IMPORTER_GRAPHIQL", default=defaults.graphiql),
         "log_format": log_format,
-        "metrics_allow": _words(env.get("IMPORTER_METRICS_ALLOW", ",".join(defaults.metrics_allow))),
+        "metrics_allow": _networks(env.get("IMPORTER_METRICS_ALLOW", ",".join(defaults.metrics_allow))),
         "metrics_token": env.get("IMPORTER_METRICS_TOKEN", ""),
-        "worker_metrics_port": int(env.get("IMPORTER_WORKER_METRICS_PORT", defaults.worker_metrics_port)),
+        "worker_metrics_port": _port(env.get("IMPORTER_WORKER_METRICS_PORT", "0")),
     }
 
 
 def _words(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _networks(value: str) -> tuple[str, ...]:
+    networks = _words(value)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise SettingsError(f"IMPORTER_METRICS_ALLOW: {network!r} is not a network "
+                                "(write e.g. 10.0.0.0/8,127.0.0.1)") from None
+    return networks
+
+
+def _port(value: str) -> int:
+    if not value.strip().isdigit() or int(value) > 65535:
+        raise SettingsError(f"IMPORTER_WORKER_METRICS_PORT must be a port number (0: off), not {value!r}")
+    return int(value)
 
 
 def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
@@ -144,4 +166,4 @@ def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
         return True
     if value in ("0", "false", "no", "off"):
         return False
-    raise ValueError(f"{name} must be true or false, not {value!r}")
+    raise SettingsError(f"{name} must be true or false, not {value!r}")

@@ -13,7 +13,7 @@ from domain.auth import has_organisation, issue_token, list_tokens, revoke_token
 from domain.errors import BadInput
 from domain.db import Database
 from domain.logs import configure_logging
-from domain.settings import Settings
+from domain.settings import Settings, SettingsError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -22,7 +22,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    return args.handler(args) or 0
+    try:
+        return args.handler(args) or 0
+    except SettingsError as error:
+        print(f"importer: {error}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:

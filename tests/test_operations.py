@@ -25,6 +25,7 @@ from domain.logs import log_handler
 from domain.models import Import
 from domain.settings import Settings
 from graph.app import create_app
+from graph.cli import main
 from tests.helpers import CREATE_IMPORT, auth, data_of, error_code, gql, rollback, settle, start, upload
 from tests.processes import ChildProcess, WorkerGroup, free_port, redis_production, wait_for
 
@@ -47,6 +48,36 @@ def preflight(client: TestClient, origin: str) -> httpx.Response:
     return client.options("/graphql", headers={
         "Origin": origin, "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "authorization,content-type"})
+
+
+# settings
+
+
+def test_operations_settings_are_read_from_the_environment() -> None:
+    settings = Settings.from_env({
+        "IMPORTER_CORS_ORIGINS": "https://app.example, https://admin.example", "IMPORTER_INTROSPECTION": "false",
+        "IMPORTER_GRAPHIQL": "0", "IMPORTER_LOG_FORMAT": "JSON", "IMPORTER_METRICS_ALLOW": "10.0.0.0/8",
+        "IMPORTER_METRICS_TOKEN": "t0ken", "IMPORTER_WORKER_METRICS_PORT": "9191"})
+    assert settings.cors_origins == ("https://app.example", "https://admin.example")
+    assert (settings.introspection, settings.graphiql, settings.log_format) == (False, False, "json")
+    assert (settings.metrics_allow, settings.metrics_token, settings.worker_metrics_port) == (
+        ("10.0.0.0/8",), "t0ken", 9191)
+    defaults = Settings.from_env({})
+    assert defaults.cors_origins == () and defaults.introspection and defaults.graphiql
+    assert defaults.metrics_allow == ("127.0.0.1/32", "::1/128") and defaults.worker_metrics_port == 0
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("IMPORTER_LOG_FORMAT", "xml"), ("IMPORTER_INTROSPECTION", "maybe"),
+    ("IMPORTER_METRICS_ALLOW", "intranet"), ("IMPORTER_WORKER_METRICS_PORT", "91x"),
+])
+def test_a_bad_operations_setting_stops_the_command_naming_it(variable: str, value: str,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv(variable, value)
+    assert main(["token", "list"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("importer: ") and variable in error and "Traceback" not in error
 
 
 # CORS
