@@ -1,5 +1,5 @@
 // The reference import page: sign in, upload, map, review, import, undo, history.
-import { download, request, subscribe, token, upload } from "/web/api.js";
+import { download, request, subscribe, token } from "/web/api.js";
 import { $ } from "/web/dom.js";
 import { History } from "/web/history.js";
 import { LivePanel } from "/web/live.js";
@@ -7,27 +7,16 @@ import { applySaved, chosenMapping, renderMapping, renderSaved, showMissing } fr
 import { clear, show } from "/web/messages.js";
 import * as Q from "/web/queries.js";
 import { ErrorPages, renderCounts, renderFieldFilter } from "/web/review.js";
-
-const STATUSES = {
-  VALIDATING: "Checking rows",
-  VALIDATED: "Checked: ready to import",
-  IMPORTING: "Importing",
-  IMPORTED: "Imported",
-  ROLLING_BACK: "Rolling back",
-  ROLLED_BACK: "Rolled back",
-  ERRORED: "Stopped: needs attention",
-};
-const MODES = { STORE: "Create", UPDATE: "Update", UPSERT: "Update or create", VALIDATE: "Check only" };
+import { loadUploadMappings, submitUpload, wireDropZone } from "/web/upload.js";
+import {
+  MODES, STATUSES, UNDOABLE, WORKING, rollbackSummary, startHint, statusLabel, undoHint,
+} from "/web/wording.js";
 
 // detailsFor: the import whose mapping, errors and saved mappings are on the page.
 const state = { types: new Map(), current: null, saved: [], stopWatch: null, focusOnLoad: null, detailsFor: null, wanted: null };
 const live = new LivePanel();
 const errorPages = new ErrorPages();
 const history = new History({ onOpen: openImport, typeLabel: (type) => typeInfo(type).label, statusLabel });
-
-function statusLabel(status) {
-  return STATUSES[status] || status.replaceAll("_", " ").toLowerCase();
-}
 
 function typeInfo(type) {
   return state.types.get(type) || { label: type, fields: [] };
@@ -64,7 +53,7 @@ async function signIn(value) {
   $("who-text").textContent = "Signed in";
   $("token").value = "";
   $("upload-title").focus();
-  await Promise.all([loadUploadMappings(), showHistory()]);
+  await Promise.all([refreshUploadMappings(), showHistory()]);
 }
 
 function signOut() {
@@ -88,61 +77,26 @@ function fillTypeSelects(types) {
 
 // 1. Upload
 
-async function loadUploadMappings() {
-  const type = $("import-type").value;
-  $("template-link").href = typeInfo(type).templateUrl;
-  const select = $("upload-mapping");
+async function refreshUploadMappings() {
   try {
-    const data = await request(Q.SAVED, { type });
-    const first = type === "PREMIER_CORE" ? [] : [new Option("Map the columns automatically", "")];
-    select.replaceChildren(...first, ...data.importMappings.map((item) => new Option(item.name, item.id)));
+    await loadUploadMappings(typeInfo);
   } catch (error) {
     refused($("upload-error"), error);
   }
 }
 
-function uploadInput(file) {
-  const input = { type: $("import-type").value, mode: $("import-mode").value, file: null };
-  const saved = $("upload-mapping").value;
-  if (saved && input.type === "PREMIER_CORE") input.premierCoreMappingId = saved;
-  else if (saved) input.mappingId = saved;
-  return input;
-}
-
-async function submitUpload(event) {
+async function uploadFile(event) {
   event.preventDefault();
-  clear($("upload-error"));
-  const file = $("file").files[0];
-  if (!file) {
-    $("upload-error").textContent = "Choose a file first (CSV or XLSX).";
-    $("file").focus();
-    return;
-  }
-  $("upload-button").disabled = true;
-  $("upload-progress").hidden = false;
-  const progress = (percent) => {
-    $("upload-bar").value = percent;
-    $("upload-percent").textContent = `${percent} %`;
-    $("upload-label").textContent = percent < 100 ? "Uploading" : "Uploaded";
-  };
-  progress(0);
   try {
-    const data = await upload(Q.CREATE, { input: uploadInput(file) }, "input.file", file, progress);
+    const created = await submitUpload();
+    if (!created) return;
     state.focusOnLoad = "map-title";
-    setCurrent(data.createImport);
-    watch(data.createImport.id);
+    setCurrent(created);
+    watch(created.id);
   } catch (error) {
     refused($("upload-error"), error);
     $("file").focus();
-  } finally {
-    $("upload-button").disabled = false;
   }
-}
-
-function dropFile(event) {
-  event.preventDefault();
-  $("drop").classList.remove("over");
-  if (event.dataTransfer.files.length) $("file").files = event.dataTransfer.files;
 }
 
 // The current import
@@ -174,32 +128,13 @@ function clearDetails() {
 }
 
 function renderActions(current) {
-  const working = ["VALIDATING", "IMPORTING", "ROLLING_BACK"].includes(current.status);
   const loaded = state.detailsFor === current.id;
   for (const id of ["saved-mappings", "apply-button", "error-field", "report-button"]) $(id).disabled = !loaded;
   $("remap-button").disabled = !loaded || !["VALIDATED", "ERRORED"].includes(current.status);
   $("start-button").disabled = current.status !== "VALIDATED" || current.mode === "VALIDATE";
-  $("rollback-button").disabled = !["IMPORTED", "IMPORTING"].includes(current.status);
-  $("start-hint").textContent = startHint(current, working);
+  $("rollback-button").disabled = !UNDOABLE.includes(current.status);
+  $("start-hint").textContent = startHint(current);
   $("undo-hint").textContent = undoHint(current);
-}
-
-function startHint(current, working) {
-  const valid = current.totalRows - current.failedValidationRows;
-  if (current.status === "VALIDATED" && current.mode === "VALIDATE") {
-    return "This upload only checks the file. Upload it again with another choice under “What to do with its rows” to import it.";
-  }
-  if (current.status === "VALIDATED") return `${valid} valid rows will be imported; invalid rows are skipped.`;
-  if (current.status === "ERRORED") return "Fix the problem above (usually the mapping), then check again.";
-  if (current.status === "IMPORTED") return `Imported ${current.importedRows} rows; ${current.failedImportRows} failed.`;
-  return working ? `${statusLabel(current.status)}…` : "";
-}
-
-function undoHint(current) {
-  if (current.status === "ROLLED_BACK") {
-    return `Rolled back: ${current.rolledBackRows} rows undone, ${current.rollbackConflictRows} left as they were (changed since).`;
-  }
-  return ["IMPORTED", "IMPORTING"].includes(current.status) ? "Undo removes what this import wrote." : "Nothing to undo yet.";
 }
 
 function stopWatching() {
@@ -244,7 +179,7 @@ async function openImport(id) {
   stopWatching();
   state.wanted = id;
   await loadDetails(id);
-  if (state.current && ["VALIDATING", "IMPORTING", "ROLLING_BACK"].includes(state.current.status)) watch(id);
+  if (state.current && state.current.id === id && WORKING.includes(state.current.status)) watch(id);
 }
 
 // 2. Map
@@ -293,7 +228,7 @@ async function submitSave(event) {
   try {
     await request(Q.SAVE, { id: state.current.id, name });
     $("save-message").textContent = `Saved as “${name}”.`;
-    await Promise.all([loadSaved(state.current.type), loadUploadMappings()]);
+    await Promise.all([loadSaved(state.current.type), loadUploadMappings(typeInfo)]);
   } catch (error) {
     refused($("save-error"), error);
   }
@@ -334,21 +269,9 @@ async function startImport() {
   }
 }
 
-function rollbackSummary(current) {
-  const noun = typeInfo(current.type).label.toLowerCase();
-  const count = current.importedRows;
-  const running = current.status === "IMPORTING" ? "The import is still running: it stops, and " : "";
-  const what = {
-    STORE: `${running ? "this" : "This"} removes the ${count} ${noun} this import created.`,
-    UPDATE: `${running ? "this" : "This"} puts the ${count} ${noun} this import changed back as they were before it.`,
-    UPSERT: `${running ? "this" : "This"} removes the ${noun} this import created and puts back those it changed (${count} in all).`,
-  }[current.mode] || "";
-  return `${running}${what} Records someone changed since the import are left as they are and listed as conflicts.`;
-}
-
 function askRollback() {
   clear($("rollback-error"));
-  $("rollback-summary").textContent = rollbackSummary(state.current);
+  $("rollback-summary").textContent = rollbackSummary(state.current, typeInfo(state.current.type).label.toLowerCase());
   $("rollback-dialog").showModal();
 }
 
@@ -391,11 +314,9 @@ function wire() {
     signIn(value);
   });
   $("sign-out").addEventListener("click", signOut);
-  $("import-type").addEventListener("change", loadUploadMappings);
-  $("upload-form").addEventListener("submit", submitUpload);
-  $("drop").addEventListener("dragover", (event) => { event.preventDefault(); $("drop").classList.add("over"); });
-  $("drop").addEventListener("dragleave", () => $("drop").classList.remove("over"));
-  $("drop").addEventListener("drop", dropFile);
+  $("import-type").addEventListener("change", refreshUploadMappings);
+  $("upload-form").addEventListener("submit", uploadFile);
+  wireDropZone();
   $("map-form").addEventListener("submit", submitRemap);
   $("map-table").addEventListener("change", () => showMissing(typeInfo(state.current.type)));
   $("apply-form").addEventListener("submit", submitApply);

@@ -8,7 +8,7 @@ const PHASES = {
   IMPORTING: "Importing",
   ROLLING_BACK: "Rolling back",
 };
-const LABELS = { ...PHASES, IMPORTED: "Imported", ROLLED_BACK: "Rolled back" };
+const LABELS = { ...PHASES, QUEUED: "Waiting for its turn", IMPORTED: "Imported", ROLLED_BACK: "Rolled back" };
 
 // Rows done in the current phase, and rows the phase has to do.
 function work(state) {

@@ -2,7 +2,7 @@
 
 const IMPORT = `id type mode status filename headers totalRows importedRows failedValidationRows
   failedImportRows rolledBackRows rollbackConflictRows progress errorMessage missingRequiredFields
-  createdAt errorReportUrl mapping { column field confidence }`;
+  createdAt errorReportUrl queuePosition mapping { column field confidence }`;
 
 export const ME = `query Types { importTypes { type label templateUrl
   fields { name label required description } } }`;
