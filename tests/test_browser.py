@@ -313,6 +313,9 @@ def test_a_file_with_bad_rows_is_mapped_reviewed_imported_and_rolled_back(server
 
     # 4. Import: the bar reaches 100 % from the states the subscription sends.
     expect(page.locator("#start-hint")).to_have_text("6 valid rows will be imported; invalid rows are skipped.")
+    page.evaluate("""() => { const shown = document.getElementById("progress-percent"); window.percentages = [];
+        new MutationObserver(() => window.percentages.push(parseInt(shown.textContent, 10)))
+          .observe(shown, { childList: true, characterData: true, subtree: true }); }""")
     page.get_by_role("button", name="Import the valid rows").click()
     expect(page.locator("#current-status")).to_have_text("Imported")
     expect(page.locator("#progress-bar")).to_have_attribute("value", "100")
@@ -320,6 +323,8 @@ def test_a_file_with_bad_rows_is_mapped_reviewed_imported_and_rolled_back(server
     expect(page.locator("#live-imported")).to_have_text("6")
     expect(page.locator("#live-failed")).to_have_text("0")
     expect(page.locator("#live-rate")).to_have_text(re.compile(r"^\d[\d,]*$"))
+    percentages = page.evaluate("window.percentages")
+    assert percentages == sorted(percentages) and percentages[-1] == 100, percentages
     imported = [s for s in states if s["status"] == "IMPORTED"]
     assert imported and imported[-1]["progress"] == 100 and imported[-1]["importedRows"] == 6
     shot(page, "desktop-4-imported")
