@@ -41,9 +41,11 @@ class Context:
     _principal: Principal | None = field(default=None, repr=False)
     _users: dict[uuid.UUID, User | None] = field(default_factory=dict, repr=False)
 
-    async def principal(self) -> Principal:
-        """The caller, from the Authorization header or the WebSocket's connection_init."""
-        if self._principal is None:
+    async def principal(self, *, again: bool = False) -> Principal:
+        """The caller, from the Authorization header or the WebSocket's connection_init.
+
+        `again` checks the token anew (a long subscription: it may have been revoked or expired)."""
+        if self._principal is None or again:
             authorization = self._authorization()
             self._principal = await to_thread.run_sync(authenticate, self.services.db, authorization)
         return self._principal

@@ -36,7 +36,8 @@ class Subscription:
         services = info.context.services
 
         async def load() -> ImportObject:
-            record = await call(queries.get_import, services.db, principal, wanted)
+            # The token is checked at every update: a revoked or expired one ends the subscription.
+            record = await call(queries.get_import, services.db, await info.context.principal(again=True), wanted)
             return ImportObject.from_record(record)
 
         slot = services.subscriptions.hold(principal.user_id, services.settings.max_subscriptions)

@@ -236,3 +236,20 @@ def test_subscriptions_over_the_limit_per_user_are_refused_and_a_closed_one_free
         assert ws.receive_json()["payload"]["data"]["importProgress"]["status"] == "VALIDATING"
         context.__exit__(None, None, None)
         opened[1][0].__exit__(None, None, None)
+
+
+def test_an_open_subscription_ends_unauthenticated_once_its_token_is_revoked(tmp_path):
+    from domain.auth import revoke_token
+
+    settings = Settings(data_dir=tmp_path / "data")
+    with TestClient(create_app(settings, run_worker=False)) as client:  # the import stays VALIDATING
+        db = client.app.state.services.db
+        token = issue_token(db).token
+        import_id = data_of(upload(client, client_csv(2), token=token))["createImport"]["id"]
+        context, ws = open_subscription(client, token, import_id)
+        assert ws.receive_json()["payload"]["data"]["importProgress"]["status"] == "VALIDATING"
+        assert revoke_token(db, token[:12]) == 1
+        message = ws.receive_json()  # the next check (at most a second later) refuses it
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+        context.__exit__(None, None, None)
