@@ -67,7 +67,12 @@ def require_program(name: str, *candidates: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    message = f"{name} is not installed"
+    skip_or_fail(f"{name} is not installed")
+    raise AssertionError("unreachable")
+
+
+def skip_or_fail(message: str) -> None:
+    """Skip the test for want of something installed, or fail it in CI (IMPORTER_REQUIRE_SERVICES=1)."""
     if os.environ.get("IMPORTER_REQUIRE_SERVICES") == "1":
         pytest.fail(message + " (IMPORTER_REQUIRE_SERVICES=1)")
     pytest.skip(message)

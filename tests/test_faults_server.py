@@ -17,7 +17,8 @@ from domain.auth import issue_token
 from domain.db import Database
 from domain.settings import Settings
 from tests.faults import ImportUnderTest
-from tests.processes import ServerProcess, WorkerGroup, redis_production, require_program, wait_for
+from tests.processes import (ServerProcess, WorkerGroup, redis_production, require_program, skip_or_fail,
+                             wait_for)
 
 NODE_DIR = Path(__file__).parent / "node"
 VALID_ROWS = 4000
@@ -30,7 +31,7 @@ class Follower:
     def __init__(self, websocket_url: str, token: str, import_id: str) -> None:
         node = require_program("node")
         if not (NODE_DIR / "node_modules" / "graphql-ws" / "package.json").exists():
-            pytest.skip("tests/node/node_modules is missing; run `npm ci --prefix tests/node` (install.sh does)")
+            skip_or_fail("tests/node/node_modules is missing; run `npm ci --prefix tests/node` (install.sh does)")
         self.lines: list[dict] = []
         self.process = subprocess.Popen([node, str(NODE_DIR / "follow.mjs"), websocket_url, token, import_id],
                                         cwd=NODE_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
