@@ -118,7 +118,7 @@ class ImportRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("import_id", "row_number"),
         Index("ix_import_rows_status", "import_id", "status", "row_number"),
-        Index("ix_import_rows_key", "import_id", "match_key"),
+        Index("ix_import_rows_key_row", "import_id", "match_key", "row_number"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

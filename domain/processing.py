@@ -283,36 +283,44 @@ def _claim_validation(session: Session, record: Import, *, total: int, invalid: 
 
 def _mark_duplicates(session: Session, record: Import, spec: ImportTypeSpec) -> int:
     """Mark the second and later valid rows sharing a unique key as invalid, naming the first."""
-    # One scan with a window function: a join on a grouped subquery is planned as a
-    # nested loop on PostgreSQL before the new rows have statistics (quadratic).
+    conn = session.connection()
+    duplicates = conn.execute(_repeated_keys(record.id)).all()
+    column = next((i for i, entry in enumerate(record.mapping) if entry["field"] == spec.unique_field), None)
+    label = spec.field(spec.unique_field).label.lower()
+    for start in range(0, len(duplicates), VALIDATION_BATCH):
+        batch = dict(duplicates[start:start + VALIDATION_BATCH])
+        cells = conn.execute(select(ImportRow.row_number, ImportRow.cells)
+                             .where(ImportRow.import_id == record.id, ImportRow.row_number.in_(list(batch))))
+        conn.execute(
+            update(ImportRow)
+            .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
+            .values(status=RowStatus.INVALID.value, errors=bindparam("errors")),
+            [
+                {"rid": row_number, "errors": [{
+                    "column": record.headers[column], "field": spec.unique_field, "value": row_cells[column].strip(),
+                    "message": f"The same {label} is already on row {batch[row_number]} of this file",
+                }]}
+                for row_number, row_cells in cells
+            ],
+        )
+    return len(duplicates)
+
+
+def _repeated_keys(import_id: uuid.UUID):  # noqa: ANN202
+    """(row number, first row with the same key) of every row repeating an earlier row's key.
+
+    One scan of the (import_id, match_key, row_number) index with a window function (a join
+    on a grouped subquery is planned as a nested loop on PostgreSQL before the new rows have
+    statistics: quadratic). Only valid rows have a match key, so no status test is needed.
+    """
     numbered = (
-        select(ImportRow.row_number, ImportRow.cells,
+        select(ImportRow.row_number,
                func.min(ImportRow.row_number).over(partition_by=ImportRow.match_key).label("first_row"))
-        .where(ImportRow.import_id == record.id, ImportRow.status == RowStatus.VALID.value,
-               ImportRow.match_key.is_not(None))
+        .where(ImportRow.import_id == import_id, ImportRow.match_key.is_not(None))
         .subquery()
     )
-    duplicates = session.connection().execute(
-        select(numbered.c.row_number, numbered.c.cells, numbered.c.first_row)
-        .where(numbered.c.row_number > numbered.c.first_row)
-    ).all()
-    if not duplicates:
-        return 0
-    column = next(i for i, entry in enumerate(record.mapping) if entry["field"] == spec.unique_field)
-    label = spec.field(spec.unique_field).label.lower()
-    session.connection().execute(
-        update(ImportRow)
-        .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
-        .values(status=RowStatus.INVALID.value, errors=bindparam("errors")),
-        [
-            {"rid": row_number, "errors": [{
-                "column": record.headers[column], "field": spec.unique_field, "value": cells[column].strip(),
-                "message": f"The same {label} is already on row {first_row} of this file",
-            }]}
-            for row_number, cells, first_row in duplicates
-        ],
-    )
-    return len(duplicates)
+    return (select(numbered.c.row_number, numbered.c.first_row)
+            .where(numbered.c.row_number > numbered.c.first_row).order_by(numbered.c.row_number))
 
 
 def _bump(session: Session, record: Import, status: ImportStatus, **values: Any) -> None:
