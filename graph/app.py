@@ -24,7 +24,7 @@ from graph.health import health, ready
 from graph.http import GraphQLApp
 from graph.metrics import ImportsCollector, MetricsEndpoint
 from graph.observability import add_operations_middleware
-from graph.limits import RequestRateLimit, rate_counter
+from graph.rate import RequestRateLimit, rate_counter
 from graph.web import web_routes
 from graph.progress import ProgressHub
 from graph.pubsub import ProgressListener

@@ -1,13 +1,10 @@
 """Limits on what one caller may ask: GraphQL document size, tokens, depth, aliases and
-complexity (schema extensions), requests per token per minute (ASGI middleware), and
-subscriptions open at once per user. Each refusal carries its code, `limit` and `setting`."""
+complexity (schema extensions), page size, and subscriptions open at once per user (the
+request rate is graph/rate.py). Each refusal carries its code, `limit` and `setting`."""
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import re
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -29,16 +26,11 @@ from graphql import (
     get_named_type,
     value_from_ast,
 )
-from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 
 from domain.errors import LimitExceeded
-from domain.settings import Settings
+from domain.settings import LIMIT_VARIABLES, Settings
 
-log = logging.getLogger("importer.limits")
-
-LIMITED_PATHS = ("/graphql", "/imports/", "/import-types/")
 
 
 def limit_error(message: str, *, code: str, setting: str, limit: int) -> GraphQLError:
@@ -83,8 +75,6 @@ def coded_refusal(error: GraphQLError, settings: Settings | None = None) -> Grap
 
 
 def _setting_value(settings: Settings | None, variable: str) -> int:
-    from domain.settings import LIMIT_VARIABLES
-
     name = next(name for name, env in LIMIT_VARIABLES.items() if env == variable)
     return getattr(settings or Settings(), name)
 
@@ -182,97 +172,6 @@ def _page_size(node: FieldNode, definition: object, variables: dict) -> int:
         if given.name.value == "first":
             value = value_from_ast(given.value, argument.type, variables)
     return value if isinstance(value, int) and value > 0 else 1
-
-
-# requests per token per minute
-
-
-class LocalCounter:
-    """Requests per key in the current minute, in this process."""
-
-    def __init__(self) -> None:
-        self.window = -1
-        self.counts: dict[str, int] = {}
-
-    async def hit(self, key: str, window: int) -> int:
-        if window != self.window:
-            self.window, self.counts = window, {}
-        self.counts[key] = self.counts.get(key, 0) + 1
-        return self.counts[key]
-
-    async def close(self) -> None:
-        return None
-
-
-class RedisCounter:
-    """Requests per key in the current minute, in Redis, shared by every server; falls back to
-    counting in this process while Redis does not answer."""
-
-    def __init__(self, url: str, prefix: str) -> None:
-        self.url = url
-        self.prefix = prefix
-        self.client = None
-        self.fallback = LocalCounter()
-
-    async def hit(self, key: str, window: int) -> int:
-        from redis.asyncio import Redis
-        from redis.exceptions import RedisError
-
-        if self.client is None:
-            self.client = Redis.from_url(self.url, socket_timeout=2, socket_connect_timeout=2)
-        name = f"{self.prefix}-rate:{window}:{key}"
-        try:
-            async with self.client.pipeline(transaction=True) as pipe:
-                count, _ = await pipe.incr(name).expire(name, 120).execute()
-            return int(count)
-        except (RedisError, OSError) as error:
-            log.warning("rate counter: Redis did not answer (%s); counting in this process", type(error).__name__)
-            return await self.fallback.hit(key, window)
-
-    async def close(self) -> None:
-        if self.client is not None:
-            await self.client.aclose()
-
-
-class RequestRateLimit:
-    """ASGI middleware: at most `per_minute` HTTP requests to the API per minute per
-    Authorization value (per client address without one); more are answered 429."""
-
-    def __init__(self, app: ASGIApp, *, per_minute: int, counter: LocalCounter | RedisCounter) -> None:
-        self.app = app
-        self.per_minute = per_minute
-        self.counter = counter
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.per_minute <= 0 or scope["type"] != "http" or not scope["path"].startswith(LIMITED_PATHS):
-            await self.app(scope, receive, send)
-            return
-        now = time.time()
-        count = await self.counter.hit(_caller(scope), int(now // 60))
-        if count <= self.per_minute:
-            await self.app(scope, receive, send)
-            return
-        retry_after = max(1, 60 - int(now % 60))
-        message = (f"More than the limit of {self.per_minute:,} requests a minute for this token "
-                   f"(IMPORTER_REQUESTS_PER_MINUTE); try again in {retry_after} s.")
-        extensions = {"code": "RATE_LIMITED", "limit": self.per_minute, "setting": "IMPORTER_REQUESTS_PER_MINUTE",
-                      "retryAfter": retry_after}
-        response = JSONResponse({"errors": [{"message": message, "extensions": extensions}]}, status_code=429,
-                                headers={"retry-after": str(retry_after)})
-        await response(scope, receive, send)
-
-
-def _caller(scope: Scope) -> str:
-    """A hash of the Authorization header (the token itself is never kept), or the client's address."""
-    for name, value in scope["headers"]:
-        if name.lower() == b"authorization":
-            return "token:" + hashlib.sha256(value).hexdigest()[:32]
-    client = scope.get("client")
-    return f"address:{client[0] if client else 'unknown'}"
-
-
-def rate_counter(settings: Settings, redis_url: str | None) -> LocalCounter | RedisCounter:
-    return RedisCounter(redis_url, settings.queue_prefix) if redis_url else LocalCounter()
 
 
 # subscriptions open at once
