@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
 
 from domain.auth import has_organisation, issue_token, list_tokens, revoke_token
 from domain.errors import BadInput
@@ -117,9 +120,13 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     configure_logging(settings.log_format)
     db = _database(settings)
-    if not has_organisation(db):
-        issued = issue_token(db)
-        _print_welcome(issued.token, issued.organisation, issued.email, args.host, args.port)
+    try:
+        if not has_organisation(db):
+            issued = issue_token(db)
+            _print_welcome(issued.token, issued.organisation, issued.email, args.host, args.port)
+    except OperationalError as error:  # serve anyway: /ready says what is missing until it answers
+        logging.getLogger("importer").warning("the database is not answering (%s); starting anyway",
+                                              type(error.orig).__name__)
     db.dispose()
     app = create_app(settings, run_worker=not args.no_worker)
     # uvicorn's lines go through our handler; the app writes the access lines (with request ids).

@@ -2,13 +2,15 @@
 PostgreSQL drops all connections and refuses new ones, then lets them through again. The
 server says clearly that the database is unavailable (and /ready reports it), then
 recovers; a subscription open across the outage carries on; the workers retry, and every
-valid row is imported exactly once."""
+valid row is imported exactly once. And a server started while the database is down serves
+/health, says so on /ready, and is ready once the database answers."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -16,7 +18,7 @@ from domain.auth import issue_token
 from graph.app import create_app
 from tests.faults import COUNTS, ImportUnderTest
 from tests.helpers import Subscription, auth, gql
-from tests.processes import WorkerGroup, redis_production, wait_for
+from tests.processes import ServerProcess, WorkerGroup, redis_production, wait_for
 from tests.proxy import TcpProxy
 
 VALID_ROWS = 3000
@@ -76,3 +78,20 @@ def test_a_database_outage_mid_import_is_reported_and_survived(tmp_path: Path):
               f"recovery sweeps {sweeps}; final {final['status']} {final['importedRows']}/{VALID_ROWS}, "
               f"failed {final['failedImportRows']}")
         run.assert_finished_exactly_once(final, direct.database_url)
+
+
+@pytest.mark.timeout(120)
+def test_the_server_starts_while_the_database_is_down_and_is_ready_once_it_answers(tmp_path: Path):
+    with redis_production(tmp_path, chunk_size=50) as direct, TcpProxy("127.0.0.1", 5432) as proxy:
+        settings = direct.with_changes(database_url=direct.database_url.replace(":5432/", f":{proxy.port}/"))
+        server = ServerProcess(settings, log=tmp_path / "server.log")
+        proxy.cut()
+        server.start()  # waits for /health
+        try:
+            down = httpx.get(f"{server.url}/ready", timeout=30)
+            assert (down.status_code, down.json()) == (503, {"database": "unavailable", "broker": "ok"})
+            proxy.restore()
+            wait_for(lambda: httpx.get(f"{server.url}/ready", timeout=30).status_code, lambda code: code == 200,
+                     timeout=30, every=0.2, what=lambda: f"/ready to answer 200:\n{server.output_tail()}")
+        finally:
+            server.terminate()
