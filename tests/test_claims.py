@@ -136,3 +136,31 @@ def test_workers_taking_the_next_chunk_at_once_share_the_rows_without_overlap(on
         drain(runtime)  # the messages each chunk queued for the rest
 
     assert database_counts(on_postgres, import_id) == (ROWS, ROWS, ("imported", ROWS, 0))
+
+
+def test_a_chunk_stops_before_rows_another_worker_holds_and_leaves_them_to_it(on_postgres):
+    """Rows 5-7 are held by another transaction: the next chunk writes rows 2-4 only (writing
+    past the held rows would wait for them, or write them twice), and returns at once."""
+    with TestClient(create_app(on_postgres, run_worker=False)) as client:
+        runtime: Runtime = client.app.state.runtime
+        token = issue_token(runtime.db).token
+        import_id = data_of(upload(client, client_csv(ROWS), token=token))["createImport"]["id"]
+        drain(runtime)
+        data_of(start(client, token, import_id))
+        with psycopg.connect(on_postgres.database_url) as holder:
+            holder.execute("SELECT id FROM import_rows WHERE import_id = %s AND row_number BETWEEN 5 AND 7 FOR UPDATE",
+                           (import_id,))
+            chunk = threading.Thread(target=runtime.processor.import_next_chunk, args=(uuid.UUID(import_id),))
+            chunk.start()
+            chunk.join(WAIT)
+            returned = not chunk.is_alive()
+            holder.rollback()
+            chunk.join(WAIT)
+        assert returned, "the chunk waited for the rows another worker holds"
+        with psycopg.connect(on_postgres.database_url) as conn:
+            written = conn.execute("SELECT row_number FROM import_rows WHERE import_id = %s AND status = 'imported' "
+                                   "ORDER BY row_number", (import_id,)).fetchall()
+        assert [number for (number,) in written] == [2, 3, 4]
+        drain(runtime)  # the next message of the chain, and the one startImport queued
+
+    assert database_counts(on_postgres, import_id) == (ROWS, ROWS, ("imported", ROWS, 0))
