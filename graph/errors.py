@@ -7,7 +7,9 @@ import uuid
 
 from graphql import GraphQLError
 from graphql.error import GraphQLSyntaxError
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import MaskErrors
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from domain.db import is_outage
 from domain.errors import DomainError, InvalidTransition, LimitExceeded
@@ -16,8 +18,13 @@ from graph.limits import coded_refusal
 
 log = logging.getLogger("importer.errors")
 
+# Strawberry's refusals of a malformed request (no query, an operationName the document lacks).
+REQUEST_ERRORS = (MissingQueryError, CannotGetOperationTypeError)
+
 
 def _code_for_plain_error(error: GraphQLError) -> str:
+    if isinstance(error.original_error, MissingQueryError):  # an empty query sent over the WebSocket
+        return "BAD_REQUEST"
     if isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
         return "GRAPHQL_PARSE_FAILED"
     if error.message.startswith("Variable '$"):
@@ -56,7 +63,7 @@ class ErrorCodes(MaskErrors):
     @staticmethod
     def _is_unexpected(error: GraphQLError) -> bool:
         original = error.original_error
-        if original is None or isinstance(original, (DomainError, GraphQLError)):
+        if original is None or isinstance(original, (DomainError, GraphQLError) + REQUEST_ERRORS):
             return False
         # A scalar refusing a value written in the query (before execution, so no path) is a
         # validation error of the caller's, e.g. a string where an Upload must be.
@@ -87,4 +94,6 @@ class ErrorCodes(MaskErrors):
             return _with_code(error, original.code, limit=original.limit, setting=original.setting)
         if isinstance(original, DomainError):
             return _with_code(error, original.code)
+        if isinstance(original, CannotGetOperationTypeError):  # over the WebSocket; HTTP answers it itself
+            return GraphQLError(original.as_http_error_reason(), extensions={"code": "BAD_REQUEST"})
         return coded_refusal(error, self.settings) or _with_code(error, _code_for_plain_error(error))

@@ -28,6 +28,7 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http.websocket_origin import normalize_allowed_origins
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -36,6 +37,7 @@ from strawberry.types.execution import PreExecutionError
 from domain.settings import Settings
 from graph.context import Context, Services
 from graph.graphiql import graphiql_html
+from graph.websocket import CheckedTransportWsHandler
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -77,6 +79,8 @@ def _is_subscription(query: str | None, operation_name: str | None) -> bool:
 
 
 class GraphQLApp(GraphQL):
+    graphql_transport_ws_handler_class = CheckedTransportWsHandler
+
     def __init__(self, services: Services, **kwargs: object) -> None:
         from graph.schema import build_schema
 
@@ -85,6 +89,7 @@ class GraphQLApp(GraphQL):
         # The WebSocket Origin allow-list is the CORS one; GraphiQL can be switched off.
         self.allowed_origins = normalize_allowed_origins(services.settings.cors_origins)
         self.graphql_ide = "graphiql" if services.settings.graphiql else None
+        self.protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)  # not the legacy graphql-ws one
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
