@@ -32,7 +32,6 @@ from domain.errors import LimitExceeded
 from domain.settings import LIMIT_VARIABLES, Settings
 
 
-
 def limit_error(message: str, *, code: str, setting: str, limit: int) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code, "limit": limit, "setting": setting})
 
