@@ -18,15 +18,19 @@ LIMITED_PATHS = ("/graphql", "/imports/", "/import-types/")
 
 
 class LocalCounter:
-    """Requests per key in the current minute, in this process."""
+    """Requests per key in the current minute, in this process. Past `max_keys` callers in one
+    minute (a flood of made-up tokens), the new ones share one count."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_keys: int = 100_000) -> None:
         self.window = -1
         self.counts: dict[str, int] = {}
+        self.max_keys = max_keys
 
     async def hit(self, key: str, window: int) -> int:
         if window != self.window:
             self.window, self.counts = window, {}
+        if key not in self.counts and len(self.counts) >= self.max_keys:
+            key = "overflow"
         self.counts[key] = self.counts.get(key, 0) + 1
         return self.counts[key]
 

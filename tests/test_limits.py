@@ -253,3 +253,19 @@ def test_an_open_subscription_ends_unauthenticated_once_its_token_is_revoked(tmp
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
         context.__exit__(None, None, None)
+
+
+def test_a_flood_of_made_up_tokens_shares_one_count_past_the_key_limit():
+    import asyncio
+
+    from graph.rate import LocalCounter
+
+    counter = LocalCounter(max_keys=3)
+
+    def hits(keys: list[str], window: int = 1) -> list[int]:
+        return [asyncio.run(counter.hit(key, window)) for key in keys]
+
+    assert hits([f"token:{i}" for i in range(3)]) == [1, 1, 1]
+    assert hits([f"token:{i}" for i in range(3, 6)]) == [1, 2, 3]
+    assert hits(["token:0"]) == [2]
+    assert hits(["token:9"], window=2) == [1]  # a new minute starts afresh
