@@ -7,7 +7,9 @@ from collections import Counter
 
 import httpx2 as httpx
 
-from tests.helpers import client_csv, data_of, gql, start, upload
+from starlette.testclient import TestClient
+
+from tests.helpers import Subscription, client_csv, data_of, gql, start, upload
 from tests.processes import wait_for
 
 COUNTS = "query($id: ID!) { import(id: $id) { status totalRows importedRows failedValidationRows failedImportRows } }"
@@ -85,3 +87,20 @@ def _difference(written: list[int], valid: int) -> str:
     expected = set(range(2, valid + 2))
     doubled = sorted(row for row, times in Counter(written).items() if times > 1)
     return f"{len(written)} records; missing rows {sorted(expected - set(written))[:20]}, doubled rows {doubled[:20]}"
+
+
+def subscribe_while_importing(client: TestClient, token: str, import_id: str) -> Subscription:
+    """An importProgress subscription, once it has sent the first state (IMPORTING)."""
+    subscription = Subscription(client, token, import_id)
+    first = subscription.ws.receive_json()
+    assert first["payload"]["data"]["importProgress"]["status"] == "IMPORTING", first
+    return subscription
+
+
+def assert_subscription_saw_it_finish(subscription: Subscription) -> None:
+    """The subscription went on to the end with no error: its last state is IMPORTED."""
+    messages = subscription.messages()
+    subscription.close()
+    assert [m["type"] for m in messages[-2:]] == ["next", "complete"], messages[-2:]
+    assert "errors" not in messages[-2]["payload"], messages[-2]
+    assert messages[-2]["payload"]["data"]["importProgress"]["status"] == "IMPORTED", messages[-2]

@@ -14,8 +14,7 @@ from starlette.testclient import TestClient
 
 from domain.auth import issue_token
 from graph.app import create_app
-from tests.faults import ImportUnderTest
-from tests.helpers import Subscription
+from tests.faults import ImportUnderTest, assert_subscription_saw_it_finish, subscribe_while_importing
 from tests.processes import PrivateRabbitMQ, PrivateRedis, WorkerGroup, postgres_production, wait_for
 
 VALID_ROWS = 3000
@@ -45,8 +44,7 @@ def test_restarting_the_broker_mid_import_loses_nothing_and_duplicates_nothing(b
                 run.upload_and_validate()
                 run.start()
                 at_restart = run.wait_for_progress()["importedRows"]
-                subscription = Subscription(client, token, run.id)  # open across the restart
-                assert subscription.ws.receive_json()["payload"]["data"]["importProgress"]["status"] == "IMPORTING"
+                subscription = subscribe_while_importing(client, token, run.id)  # open across the restart
 
                 broker.kill()
                 down = wait_for(lambda: client.get("/ready"), lambda r: r.status_code == 503, timeout=30,
@@ -57,10 +55,7 @@ def test_restarting_the_broker_mid_import_loses_nothing_and_duplicates_nothing(b
 
                 final = run.wait_until_finished(what=lambda: f"(workers:\n{workers.output_tail()})")
                 assert client.get("/ready").json() == {"database": "ok", "broker": "ok"}
-                messages = subscription.messages()
-                subscription.close()
-                assert [m["type"] for m in messages[-2:]] == ["next", "complete"], messages[-2:]
-                assert messages[-2]["payload"]["data"]["importProgress"]["status"] == "IMPORTED", messages[-2]
+                assert_subscription_saw_it_finish(subscription)
                 sweeps = client.app.state.sweep.resumes
             # Nobody restarted the workers: they reconnected to the broker by themselves.
             assert (workers.alive(), workers.starts) == (True, 1), workers.output_tail()

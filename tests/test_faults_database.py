@@ -16,8 +16,8 @@ from starlette.testclient import TestClient
 
 from domain.auth import issue_token
 from graph.app import create_app
-from tests.faults import COUNTS, ImportUnderTest
-from tests.helpers import Subscription, auth, gql
+from tests.faults import COUNTS, ImportUnderTest, assert_subscription_saw_it_finish, subscribe_while_importing
+from tests.helpers import auth, gql
 from tests.processes import ServerProcess, WorkerGroup, redis_production, wait_for
 from tests.proxy import TcpProxy
 
@@ -25,6 +25,27 @@ VALID_ROWS = 3000
 INVALID_ROWS = 7
 OUTAGE_SECONDS = 4
 WORKER_ATTEMPTS = 3  # connections refused during the outage beyond the server's own
+
+
+def _assert_clearly_unavailable(client: TestClient, token: str, import_id: str) -> None:
+    """A query, the error report and /ready each say the database is unavailable, and no more."""
+    answer = gql(client, COUNTS, {"id": import_id}, token=token)
+    assert [error["extensions"]["code"] for error in answer["errors"]] == ["SERVICE_UNAVAILABLE"]
+    assert "try again" in answer["errors"][0]["message"]
+    assert "psycopg" not in str(answer) and "Traceback" not in str(answer)
+    report = client.get(f"/imports/{import_id}/error-report.csv", headers=auth(token))
+    assert (report.status_code, report.json()["errors"][0]["extensions"]["code"]) == (503, "SERVICE_UNAVAILABLE")
+    ready = client.get("/ready")
+    assert (ready.status_code, ready.json()) == (503, {"database": "unavailable", "broker": "ok"})
+
+
+def _hold_outage(proxy: TcpProxy, *, since: float) -> int:
+    """Keep the database away OUTAGE_SECONDS, and until the workers have run into it too
+    (more refused connections than the server's own three requests made); how many were refused."""
+    wait_for(lambda: (proxy.refused, time.monotonic() - since),
+             lambda seen: seen[0] >= WORKER_ATTEMPTS + 3 and seen[1] >= OUTAGE_SECONDS,
+             timeout=60, every=0.1, what="the workers to try the database during the outage")
+    return proxy.refused
 
 
 @pytest.mark.timeout(420)
@@ -40,35 +61,16 @@ def test_a_database_outage_mid_import_is_reported_and_survived(tmp_path: Path):
                 run.upload_and_validate()
                 run.start()
                 at_cut = run.wait_for_progress()["importedRows"]
-                subscription = Subscription(client, token, run.id)  # open across the outage
-                assert subscription.ws.receive_json()["payload"]["data"]["importProgress"]["status"] == "IMPORTING"
+                subscription = subscribe_while_importing(client, token, run.id)  # open across the outage
 
                 proxy.cut()
                 cut_at = time.monotonic()
-                answer = gql(client, COUNTS, {"id": run.id}, token=token)
-                ready = client.get("/ready")
-                report = client.get(f"/imports/{run.id}/error-report.csv", headers=auth(token))
-                # Hold the outage a few seconds, and until the workers have run into it too.
-                wait_for(lambda: (proxy.refused, time.monotonic() - cut_at),
-                         lambda seen: seen[0] >= WORKER_ATTEMPTS + 2 and seen[1] >= OUTAGE_SECONDS,
-                         timeout=60, every=0.1, what="the workers to try the database during the outage")
-                refused = proxy.refused
+                _assert_clearly_unavailable(client, token, run.id)
+                refused = _hold_outage(proxy, since=cut_at)
                 proxy.restore()
 
-                assert [error["extensions"]["code"] for error in answer["errors"]] == ["SERVICE_UNAVAILABLE"]
-                assert "try again" in answer["errors"][0]["message"]
-                assert "psycopg" not in str(answer) and "Traceback" not in str(answer)
-                assert (ready.status_code, ready.json()) == (503, {"database": "unavailable", "broker": "ok"})
-                assert (report.status_code, report.json()["errors"][0]["extensions"]["code"]) == \
-                    (503, "SERVICE_UNAVAILABLE")
-
                 final = run.wait_until_finished(what=lambda: f"(workers:\n{workers.output_tail()})")
-                messages = subscription.messages()
-                subscription.close()
-                # The subscription rode out the outage: no error, and it saw the import finish.
-                assert [m["type"] for m in messages[-2:]] == ["next", "complete"], messages[-2:]
-                assert "errors" not in messages[-2]["payload"], messages[-2]
-                assert messages[-2]["payload"]["data"]["importProgress"]["status"] == "IMPORTED"
+                assert_subscription_saw_it_finish(subscription)
                 assert (client.get("/ready").status_code, run.counts()["status"]) == (200, "IMPORTED")
                 sweeps = client.app.state.sweep.resumes
             assert (workers.alive(), workers.starts) == (True, 1), workers.output_tail()
