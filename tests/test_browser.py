@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -73,41 +74,39 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_until_serving(process: subprocess.Popen, url: str, log: Path) -> str:
-    """The token `importer serve` printed on its first start, once /health answers."""
+def _wait_until_serving(process: subprocess.Popen, url: str, log: Path) -> str | None:
+    """Once /health answers: the token `importer serve` printed on its first start, if it did."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"importer serve exited: {log.read_text()[-3000:]}")
-        found = TOKEN_LINE.search(log.read_text())
         try:
             with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
                 healthy = response.status == 200
         except OSError:
             healthy = False
-        if found and healthy:
-            return found.group(1)
+        found = TOKEN_LINE.search(log.read_text())
+        if healthy and (found or "First start" not in log.read_text()):
+            return found.group(1) if found else None
         time.sleep(0.1)
     raise AssertionError(f"importer serve did not start within 60 s: {log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    _require_browser()
-    base = tmp_path_factory.mktemp("browser")
+@contextmanager
+def served(data_dir: Path, *options: str, env: dict[str, str]) -> Iterator[tuple[str, str | None]]:
+    """`importer serve` (SQLite in `data_dir`, embedded worker) on a free loopback port: its
+    URL and first-start token. Stopped with SIGTERM afterwards."""
     port = _free_port()
-    log = base / "serve.log"
+    log = data_dir.parent / f"serve-{port}.log"
     command = [str(Path(sys.executable).parent / "importer"), "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--data-dir", str(base / "data")]
-    env = os.environ | {"IMPORTER_CHUNK_SIZE": "2"}
-    env.pop("DATABASE_URL", None)
-    env.pop("BROKER_URL", None)
+               "--data-dir", str(data_dir), *options]
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BROKER_URL")} | env
     with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        yield Server(url, _wait_until_serving(process, url, log), base / "data")
+        yield url, _wait_until_serving(process, url, log)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -115,6 +114,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    _require_browser()
+    data_dir = tmp_path_factory.mktemp("browser") / "data"
+    with served(data_dir, env={"IMPORTER_CHUNK_SIZE": "2"}) as (url, token):
+        yield Server(url, token, data_dir)
 
 
 @pytest.fixture(scope="module")
@@ -529,3 +536,59 @@ def test_a_file_dropped_on_the_drop_zone_is_uploaded(server, page):
     expect(page.locator("#current-file")).to_have_text("dropped.csv")
     expect(page.locator("#current-status")).to_have_text("Checked: ready to import")
     expect(page.locator("#count-valid")).to_have_text("4")
+
+
+def validated_imports(data_dir: Path, files: dict[str, str]) -> tuple[str, list[str]]:
+    """A token and the ids of `files` uploaded and validated, in a server run in this process."""
+    from starlette.testclient import TestClient
+
+    from domain.auth import issue_token
+    from domain.settings import Settings
+    from graph.app import create_app
+    from tests.helpers import data_of, settle, upload
+
+    with TestClient(create_app(Settings(data_dir=data_dir))) as client:
+        token = issue_token(client.app.state.services.db, organisation="Queue Spa", email="owner@queue.test").token
+        ids = []
+        for name, text in files.items():
+            created = data_of(upload(client, text.encode(), token=token, filename=name))["createImport"]
+            assert settle(client, token, created["id"])["status"] == "VALIDATED"
+            ids.append(created["id"])
+    return token, ids
+
+
+def post_graphql(url: str, token: str, query: str, variables: dict) -> dict:
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    request = urllib.request.Request(f"{url}/graphql", data=body, method="POST", headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def test_a_queued_import_shows_its_place_in_line_and_can_be_cancelled(browser, tmp_path):
+    from playwright.sync_api import expect
+
+    data_dir = tmp_path / "data"
+    token, (first, _) = validated_imports(data_dir, {"first.csv": GOOD_FILE, "second.csv": GOOD_FILE.replace("phone", "q")})
+    # No worker: the first import stays IMPORTING, so the second must wait for its turn.
+    with served(data_dir, "--no-worker", env={"IMPORTER_MAX_RUNNING_IMPORTS_PER_ORGANISATION": "1"}) as (url, _):
+        started = post_graphql(url, token, "mutation($id: ID!) { startImport(id: $id) { status } }", {"id": first})
+        assert started == {"data": {"startImport": {"status": "IMPORTING"}}}
+        page = _page(browser, viewport={"width": 1280, "height": 900})
+        sign_in(page, Server(url, token, data_dir))
+        expect(page.locator("#history-table tbody tr")).to_have_count(2)
+        page.get_by_role("button", name=re.compile("^Open second.csv")).click()
+        expect(page.locator("#current-status")).to_have_text("Checked: ready to import")
+        page.get_by_role("button", name="Import the valid rows").click()
+
+        expect(page.locator("#current-status")).to_have_text("Waiting for its turn")
+        expect(page.locator("#start-hint")).to_have_text(
+            "Your organisation's other imports run first; this one is number 1 in line.")
+        shot(page, "desktop-8-queued")
+        page.get_by_role("button", name="Roll back this import…").click()
+        dialog = page.get_by_role("dialog", name="Roll back this import?")
+        expect(dialog).to_contain_text("The import has not started: rolling back cancels it, and nothing is removed.")
+        dialog.get_by_role("button", name="Roll back", exact=True).click()
+        expect(page.locator("#current-status")).to_have_text("Rolled back")
+        assert page.problems == [], page.problems
+        page.context.close()
