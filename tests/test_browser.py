@@ -584,6 +584,8 @@ def test_a_queued_import_shows_its_place_in_line_and_can_be_cancelled(browser, t
         expect(page.locator("#current-status")).to_have_text("Waiting for its turn")
         expect(page.locator("#start-hint")).to_have_text(
             "Your organisation's other imports run first; this one is number 1 in line.")
+        expect(page.locator("#progress-percent")).to_have_text("0 %")
+        expect(page.locator("#history-table tbody tr").first).to_contain_text("Waiting for its turn")
         shot(page, "desktop-8-queued")
         page.get_by_role("button", name="Roll back this import…").click()
         dialog = page.get_by_role("dialog", name="Roll back this import?")

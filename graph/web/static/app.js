@@ -264,6 +264,7 @@ async function startImport() {
     live.reset();
     setCurrent(data.startImport);
     watch(state.current.id);
+    showHistory();
   } catch (error) {
     refused($("start-error"), error);
   }
@@ -285,6 +286,7 @@ async function closeRollback() {
     live.reset();
     setCurrent(data.rollbackImport);
     watch(state.current.id);
+    showHistory();
   } catch (error) {
     refused($("rollback-error"), error);
   }

@@ -49,7 +49,7 @@ export class LivePanel {
       this.first = { status: state.status, done, at: now };
     }
     // Before the import starts, the bar is the import's: not begun.
-    const percent = state.status in LABELS ? state.progress : 0;
+    const percent = state.status in LABELS && state.status !== "QUEUED" ? state.progress : 0;
     $("progress-label").textContent = LABELS[state.status] || "Import not started";
     $("progress-bar").value = percent;
     $("progress-percent").textContent = `${percent} %`;
