@@ -9,6 +9,7 @@ from domain.reading import BLOCK, FileFormat, FileProblem, LimitProblem, RowRead
 from domain.xlsx import XlsxReader, is_xlsx
 
 XLSX = "xlsx"
+FULL_CHECK_BYTES = 8 * 1024 * 1024  # a CSV up to this size is checked whole for the limits at upload
 
 
 def detect(path: Path, *, sheet: str | None = None) -> FileFormat:
@@ -27,8 +28,9 @@ def reader(path: Path, fmt: FileFormat, limits: FileLimits = FileLimits()) -> Ro
 def header(path: Path, fmt: FileFormat, limits: FileLimits = FileLimits()) -> tuple[list[str], bool]:
     """(column names, whether a data row follows); FileProblem for no header or repeated names.
 
-    Raises LimitExceeded when the file goes over a limit that can be seen now: the header's
-    columns, the cells of the first rows, and the number of rows."""
+    Raises LimitExceeded when the file goes over a limit: the header's columns and the first
+    rows' cells always; every row of a file up to FULL_CHECK_BYTES, or of one that may hold
+    too many rows. (A bigger file's later rows are checked while validating.)"""
     try:
         source = reader(path, fmt, limits)
         rows = source.rows()
@@ -39,18 +41,31 @@ def header(path: Path, fmt: FileFormat, limits: FileLimits = FileLimits()) -> tu
             has_data_row = next(rows, None) is not None
         finally:
             rows.close()
-        if has_data_row and _may_have_too_many_rows(path, source, limits):
-            for _ in reader(path, fmt, limits).rows():  # counts them, LimitProblem past the limit
-                pass
+        if has_data_row and _worth_a_full_pass(path, source, limits):
+            _check_every_row(path, fmt, limits)
     except LimitProblem as problem:
         raise problem.error() from None
     return clean_header(first[1]), has_data_row
 
 
-def _may_have_too_many_rows(path: Path, source: RowReader | XlsxReader, limits: FileLimits) -> bool:
-    """A quick look: a workbook's declared size, or a CSV's line breaks (at least its records less one)."""
+def _check_every_row(path: Path, fmt: FileFormat, limits: FileLimits) -> None:
+    """Read every row for the limits (LimitProblem); other problems are validation's to report."""
+    try:
+        for _ in reader(path, fmt, limits).rows():
+            pass
+    except LimitProblem:
+        raise
+    except FileProblem:
+        return
+
+
+def _worth_a_full_pass(path: Path, source: RowReader | XlsxReader, limits: FileLimits) -> bool:
+    """A small file; or a quick look says it may have too many rows: a workbook's declared
+    size, or a CSV's line breaks (at least its records less one)."""
     if isinstance(source, XlsxReader):
         return source.declared_rows is None or source.declared_rows > limits.rows + 1
+    if path.stat().st_size <= FULL_CHECK_BYTES:
+        return True
     newlines = returns = 0
     with path.open("rb") as file:
         for block in iter(lambda: file.read(BLOCK), b""):

@@ -89,12 +89,23 @@ def test_a_long_cell_in_the_first_rows_is_refused_at_upload(client, token):
     refusal(upload(client, content.encode(), token=token), "CELL_TOO_LONG", "IMPORTER_MAX_CELL_CHARS", 100)
 
 
-def test_a_long_cell_further_on_leaves_the_import_errored_naming_the_limit(client, token):
+def test_a_long_cell_anywhere_in_a_small_file_is_refused_at_upload(client, token, settings):
     content = client_csv(4) + f"Ada,Lovelace,ada@example.com,,,,{'n' * 101}\n".encode()
-    created = data_of(upload(client, content, token=token))["createImport"]
-    final = settle(client, token, created["id"])
+    message = refusal(upload(client, content, token=token), "CELL_TOO_LONG", "IMPORTER_MAX_CELL_CHARS", 100)
+    assert "row 6" in message
+    assert stored_files(settings) == []
+
+
+def test_a_long_cell_deep_in_a_big_file_leaves_the_import_errored_naming_the_limit(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", max_cell_chars=100, max_upload_bytes=20_000_000)
+    filler = b"Zed,Filler,zed@example.com,,,,\n" * 300_000  # past the 8 MiB checked whole at upload
+    content = client_csv(2) + f"Ada,Lovelace,ada@example.com,,,,{'n' * 101}\n".encode() + filler
+    with TestClient(create_app(settings)) as client:
+        token = issue_token(client.app.state.services.db).token
+        created = data_of(upload(client, content, token=token))["createImport"]
+        final = settle(client, token, created["id"])
     assert final["status"] == "ERRORED"
-    assert "row 6" in final["errorMessage"] and "100" in final["errorMessage"]
+    assert "row 4" in final["errorMessage"] and "100" in final["errorMessage"]
     assert "IMPORTER_MAX_CELL_CHARS" in final["errorMessage"]
 
 
