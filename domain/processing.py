@@ -96,9 +96,16 @@ class Processor:
         self.publisher.publish(record.id)
 
     def _finish_validation(self, record: Import, spec: ImportTypeSpec) -> None:
+        """Mark repeated keys (a batch per transaction, so progress goes on), then VALIDATED."""
+        with self.db.read() as session:
+            duplicates = session.connection().execute(_repeated_keys(record.id)).all()
+        for start in range(0, len(duplicates), VALIDATION_BATCH):
+            with self.db.write() as session:
+                marked = _mark_duplicates(session, record, spec, dict(duplicates[start:start + VALIDATION_BATCH]))
+                _claim_validation(session, record, total=0, invalid=marked, progress=99)
+            self.publisher.publish(record.id)
         with self.db.write() as session:
-            duplicates = _mark_duplicates(session, record, spec)
-            _claim_validation(session, record, total=0, invalid=duplicates, progress=100)
+            _claim_validation(session, record, total=0, invalid=0, progress=100)
             current = session.get(Import, record.id)
             finish_validation(current)
             session.add(current)
@@ -281,29 +288,30 @@ def _claim_validation(session: Session, record: Import, *, total: int, invalid: 
         raise StaleWork(record.id)
 
 
-def _mark_duplicates(session: Session, record: Import, spec: ImportTypeSpec) -> int:
-    """Mark the second and later valid rows sharing a unique key as invalid, naming the first."""
+def _mark_duplicates(session: Session, record: Import, spec: ImportTypeSpec, first_rows: dict[int, int]) -> int:
+    """Mark rows (row number -> the first row with the same unique key) invalid, naming the
+    first; how many were still valid. Their match key is cleared, so a validation resumed
+    after a crash does not find them again."""
     conn = session.connection()
-    duplicates = conn.execute(_repeated_keys(record.id)).all()
     column = next((i for i, entry in enumerate(record.mapping) if entry["field"] == spec.unique_field), None)
     label = spec.field(spec.unique_field).label.lower()
-    for start in range(0, len(duplicates), VALIDATION_BATCH):
-        batch = dict(duplicates[start:start + VALIDATION_BATCH])
-        cells = conn.execute(select(ImportRow.row_number, ImportRow.cells)
-                             .where(ImportRow.import_id == record.id, ImportRow.row_number.in_(list(batch))))
+    cells = conn.execute(select(ImportRow.row_number, ImportRow.cells)
+                         .where(ImportRow.import_id == record.id, ImportRow.row_number.in_(list(first_rows)),
+                                ImportRow.status == RowStatus.VALID.value)).all()
+    if cells:
         conn.execute(
             update(ImportRow)
             .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
-            .values(status=RowStatus.INVALID.value, errors=bindparam("errors")),
+            .values(status=RowStatus.INVALID.value, errors=bindparam("errors"), match_key=None),
             [
                 {"rid": row_number, "errors": [{
                     "column": record.headers[column], "field": spec.unique_field, "value": row_cells[column].strip(),
-                    "message": f"The same {label} is already on row {batch[row_number]} of this file",
+                    "message": f"The same {label} is already on row {first_rows[row_number]} of this file",
                 }]}
                 for row_number, row_cells in cells
             ],
         )
-    return len(duplicates)
+    return len(cells)
 
 
 def _repeated_keys(import_id: uuid.UUID):  # noqa: ANN202
@@ -311,7 +319,8 @@ def _repeated_keys(import_id: uuid.UUID):  # noqa: ANN202
 
     One scan of the (import_id, match_key, row_number) index with a window function (a join
     on a grouped subquery is planned as a nested loop on PostgreSQL before the new rows have
-    statistics: quadratic). Only valid rows have a match key, so no status test is needed.
+    statistics: quadratic). Only valid rows have a match key (a repeat loses its key when
+    marked), so no status test is needed.
     """
     numbered = (
         select(ImportRow.row_number,
