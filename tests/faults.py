@@ -4,6 +4,7 @@ API, and the check, in the database, that every valid row was imported exactly o
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import httpx2 as httpx
 
@@ -46,15 +47,15 @@ class ImportUnderTest:
     def start(self) -> None:
         data_of(start(self.client, self.token, self.id))
 
-    def wait_for_progress(self, *, past: int = 0, timeout: float = 60, what: str = "") -> dict:
+    def wait_for_progress(self, *, past: int = 0, timeout: float = 60, what: Callable[[], str] = lambda: "") -> dict:
         """Until importedRows passes `past`; asserts the import is still under way then."""
         state = wait_for(self.counts, lambda s: s["importedRows"] > past or s["status"] != "IMPORTING",
-                         timeout=timeout, every=0.05, what=f"importedRows to pass {past} {what}")
+                         timeout=timeout, every=0.05, what=lambda: f"importedRows to pass {past} {what()}")
         assert state["status"] == "IMPORTING" and state["importedRows"] < self.valid, \
             f"the import finished before the fault: {state}"
         return state
 
-    def wait_until_finished(self, *, timeout: float = 180, what=lambda: "") -> dict:  # noqa: ANN001
+    def wait_until_finished(self, *, timeout: float = 180, what: Callable[[], str] = lambda: "") -> dict:
         return wait_for(self.counts, lambda s: s["status"] != "IMPORTING", timeout=timeout, every=0.2,
                         what=lambda: f"the import to finish {what()}")
 

@@ -3,6 +3,7 @@ nothing twice; the recovery sweep picks up work the dead workers took with them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,73 +13,52 @@ from starlette.testclient import TestClient
 from domain.auth import issue_token
 from domain.settings import Settings
 from graph.app import create_app
-from tests.helpers import client_csv, data_of, gql, settle, start, upload
-from tests.processes import REDIS_URL, WorkerGroup, redis_production, wait_for
+from tests.faults import ImportUnderTest
+from tests.helpers import client_csv, data_of, upload
+from tests.processes import REDIS_URL, WorkerGroup, redis_production
 from workers.sweep import RecoverySweep, sweep_seconds_from_env
 
 KILLS = 3
 VALID_ROWS = 3000
 INVALID_ROWS = 7
 
-COUNTS = "query($id: ID!) { import(id: $id) { status importedRows failedImportRows } }"
-
 
 @pytest.mark.timeout(420)
 def test_killing_the_workers_mid_import_loses_nothing_and_duplicates_nothing(tmp_path: Path):
-    content = client_csv(VALID_ROWS).decode() + "".join(f"Bad{i},Row,not-an-email-{i},,,,\n" for i in range(INVALID_ROWS))
     with redis_production(tmp_path, chunk_size=50) as settings:
         workers = WorkerGroup(settings, processes=1, threads=2, log=tmp_path / "workers.log")
         workers.start()
         try:
             with TestClient(create_app(settings, sweep_seconds=2)) as client:
                 token = issue_token(client.app.state.services.db).token
-                import_id = data_of(upload(client, content.encode(), token=token))["createImport"]["id"]
-
                 sweep = client.app.state.sweep
-
-                def counts() -> dict:
-                    return data_of(gql(client, COUNTS, {"id": import_id}, token=token))["import"]
-
-                wait_for(counts, lambda s: s["status"] != "VALIDATING", timeout=120, every=0.2,
-                         what=lambda: f"validation ({_diagnostics(settings, workers, sweep)})")
-                validated = settle(client, token, import_id)
-                assert (validated["status"], validated["failedValidationRows"]) == ("VALIDATED", INVALID_ROWS)
-
-                data_of(start(client, token, import_id))
-                seen_at_kills = []
-                for _ in range(KILLS):
-                    before = seen_at_kills[-1] if seen_at_kills else 0
-                    state = wait_for(counts, lambda s, before=before: s["importedRows"] > before, timeout=60,
-                                     what=lambda before=before: f"importedRows to pass {before} "
-                                                                f"({_diagnostics(settings, workers, sweep)})")
-                    workers.kill()
-                    assert state["status"] == "IMPORTING" and state["importedRows"] < VALID_ROWS, \
-                        f"the import finished before kill {len(seen_at_kills) + 1}: {state}"
-                    seen_at_kills.append(state["importedRows"])
-                    workers.start()
-
+                run = ImportUnderTest(client, token, valid=VALID_ROWS, invalid=INVALID_ROWS)
+                run.upload_and_validate()
+                run.start()
+                seen_at_kills = _kill_repeatedly(run, workers, diagnostics=lambda: _diagnostics(settings, workers, sweep))
                 # Bounded: if it never finishes, say what the queue and the sweep looked like.
-                wait_for(counts, lambda s: s["status"] != "IMPORTING", timeout=180, every=0.2,
-                         what=lambda: f"the import to finish ({_diagnostics(settings, workers, sweep)})")
-                final = settle(client, token, import_id)
+                final = run.wait_until_finished(what=lambda: f"({_diagnostics(settings, workers, sweep)})")
                 sweeps = sweep.resumes
-            print(f"\nkilled {KILLS} times at importedRows {seen_at_kills}; worker starts {workers.starts}; "
-                  f"recovery sweeps {sweeps}; final {final['status']} {final['importedRows']}/{VALID_ROWS}")
-            assert (final["status"], final["importedRows"], final["failedImportRows"]) == ("IMPORTED", VALID_ROWS, 0)
-            # The first kill took the worker's fetched messages with it: only the sweep brought them back.
-            assert sweeps >= 1
         finally:
             workers.stop()
+        print(f"\nkilled {KILLS} times at importedRows {seen_at_kills}; worker starts {workers.starts}; "
+              f"recovery sweeps {sweeps}; final {final['status']} {final['importedRows']}/{VALID_ROWS}")
+        run.assert_finished_exactly_once(final, settings.database_url)
+        # The first kill took the worker's fetched messages with it: only the sweep brought them back.
+        assert sweeps >= 1
 
-        import psycopg
 
-        with psycopg.connect(settings.database_url) as conn:
-            duplicates = conn.execute(
-                "SELECT email_key, count(*) FROM clients GROUP BY email_key HAVING count(*) > 1"
-            ).fetchall()
-            total, distinct = conn.execute("SELECT count(*), count(DISTINCT email_key) FROM clients").fetchone()
-        assert duplicates == []
-        assert (total, distinct) == (VALID_ROWS, VALID_ROWS)
+def _kill_repeatedly(run: ImportUnderTest, workers: WorkerGroup, *, diagnostics: Callable[[], str]) -> list[int]:
+    """SIGKILL the workers KILLS times, each once more rows are in, restarting them each time."""
+    seen_at_kills: list[int] = []
+    for _ in range(KILLS):
+        past = seen_at_kills[-1] if seen_at_kills else 0
+        kill = len(seen_at_kills) + 1
+        state = run.wait_for_progress(past=past, what=lambda: f"before kill {kill} ({diagnostics()})")
+        workers.kill()
+        seen_at_kills.append(state["importedRows"])
+        workers.start()
+    return seen_at_kills
 
 
 def _diagnostics(settings: Settings, workers: WorkerGroup, sweep: RecoverySweep) -> str:
