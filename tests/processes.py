@@ -302,7 +302,11 @@ class ServerProcess(ChildProcess):
 
     def __init__(self, settings: Settings, *, log: Path, sweep_seconds: float = 2) -> None:
         self.port = free_port()
-        env = os.environ | worker_environment(settings) | {"IMPORTER_SWEEP_SECONDS": str(sweep_seconds)}
+        env = os.environ | worker_environment(settings) | {
+            "IMPORTER_SWEEP_SECONDS": str(sweep_seconds),
+            # The test's own rate limit (off when built in code): the tests poll many times a second.
+            "IMPORTER_REQUESTS_PER_MINUTE": str(settings.requests_per_minute),
+        }
         super().__init__([str(Path(sys.executable).parent / "importer"), "serve", "--no-worker",
                           "--host", "127.0.0.1", "--port", str(self.port)], log=log, env=env)
 
