@@ -7,7 +7,8 @@
   rows counted over all imports (total, failed_validation, imported, failed_import,
   rolled_back); rows per second is `rate(importer_rows_total[1m])`. Both are read from the
   database at each scrape, so every instance reports the same figures.
-- `importer_queue_messages{queue}`: messages waiting on the import queue.
+- `importer_queue_messages{queue}`: messages on the import queue (waiting, delayed; with Redis
+  also those being processed).
 
 /metrics answers a client whose address is in IMPORTER_METRICS_ALLOW (networks; default
 loopback) or that sends `Authorization: Bearer <IMPORTER_METRICS_TOKEN>`; anyone else gets 403.
@@ -98,7 +99,8 @@ class ImportsCollector(Collector):
         except Exception:
             log.warning("metrics: the broker did not answer", exc_info=True)
             return
-        queues = GaugeMetricFamily("importer_queue_messages", "Messages on the queue (waiting or delayed).",
+        queues = GaugeMetricFamily("importer_queue_messages", "Messages on the queue: waiting, delayed, and with "
+                                   "Redis those being processed.",
                                    labels=["queue"])
         for name, size in sizes.items():
             queues.add_metric([name], size)

@@ -219,22 +219,26 @@ def test_a_real_server_writes_json_lines_and_serves_metrics_to_loopback(tmp_path
 @pytest.mark.postgres
 def test_importer_worker_serves_dramatiqs_metrics_and_the_server_the_redis_queue_depth(tmp_path: Path) -> None:
     with redis_production(tmp_path, chunk_size=5) as settings:
+        queue = ("importer_queue_messages", (("queue", f"{settings.queue_prefix}-imports"),))
         port = free_port()
-        with workers_with_metrics(settings, port, tmp_path / "prometheus") as group:
-            with client_with(settings, metrics_token="scrape-secret") as client:
-                token = token_for(client)
-                content = b"first_name,last_name,email\n" + b"".join(
-                    f"P{i},Q{i},p{i}@example.com\n".encode() for i in range(12))
-                import_id = data_of(upload(client, content, token=token))["createImport"]["id"]
+        with client_with(settings, metrics_token="scrape-secret") as client:
+            token = token_for(client)
+            content = b"first_name,last_name,email\n" + b"".join(
+                f"P{i},Q{i},p{i}@example.com\n".encode() for i in range(12))
+            import_id = data_of(upload(client, content, token=token))["createImport"]["id"]
+            assert scrape(client, Authorization="Bearer scrape-secret")[queue] == 1  # no worker yet
+            with workers_with_metrics(settings, port, tmp_path / "prometheus") as group:
                 settle(client, token, import_id)
                 data_of(start(client, token, import_id))
                 assert settle(client, token, import_id)["status"] == "IMPORTED"
-                seen = scrape(client, Authorization="Bearer scrape-secret")
-                assert seen[("importer_queue_messages", (("queue", f"{settings.queue_prefix}-imports"),))] == 0
-                assert seen[("importer_rows_total", (("outcome", "imported"),))] == 12
-            worker = wait_for(lambda: _worker_samples(port), lambda found: _processed(found, "chunk") >= 1,
-                              timeout=30, every=0.2, what=lambda: f"Dramatiq's exporter:\n{group.output_tail()}")
-            assert _processed(worker, "validate_import") == 1
+                # The last message is acknowledged just after its transaction commits.
+                wait_for(lambda: scrape(client, Authorization="Bearer scrape-secret"), lambda seen: seen[queue] == 0,
+                         timeout=30, every=0.1, what="the queue to empty")
+                assert scrape(client, Authorization="Bearer scrape-secret")[
+                    ("importer_rows_total", (("outcome", "imported"),))] == 12
+                worker = wait_for(lambda: _worker_samples(port), lambda found: _processed(found, "chunk") >= 1,
+                                  timeout=30, every=0.2, what=lambda: f"Dramatiq's exporter:\n{group.output_tail()}")
+                assert _processed(worker, "validate_import") == 1
 
 
 @contextmanager
