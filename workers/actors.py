@@ -52,7 +52,7 @@ def declare_actors(broker: dramatiq.Broker, processor: Processor, *, queue_prefi
         )
 
     return Actors(
-        validate=declare(validate_import, time_limit=VALIDATION_TIME_LIMIT_MS, max_retries=5,
+        validate=declare(validate_import, time_limit=VALIDATION_TIME_LIMIT_MS, max_retries=20,
                          on_retry_exhausted="validation_gave_up"),
         import_chunk=declare(import_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
         rollback_chunk=declare(rollback_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
