@@ -86,6 +86,9 @@ def test_logs_carry_the_ids_and_never_a_cell_value(client: TestClient, token: st
     assert upload_lines[-1]["organisation_id"] == organisation_id
     assert upload_lines[-1]["import_id"] == import_id
     assert any(line.get("path", "").startswith(f"/imports/{import_id}/") for line in lines)
+    worker_lines = [line for line in lines if line["logger"] == "importer.worker"]
+    assert {line["actor"] for line in worker_lines} >= {"validate_import"}
+    assert all(line["import_id"] == import_id for line in worker_lines), worker_lines
     for secret in SECRET_CELLS:
         assert secret not in stream.getvalue()
 
@@ -112,6 +115,9 @@ def test_lines_logged_while_a_worker_processes_a_message_carry_its_import_id() -
     working = [line for line in lines if line["logger"] == "importer.test-actor"]
     assert [line["message"] for line in working] == ["working on rows from 7"]
     assert working[0]["import_id"] == "4d9c1a52-0000-4000-8000-000000000001"
+    done = [line for line in lines if line["logger"] == "importer.worker"]
+    assert done[0]["message"].startswith("note_something done in ") and done[0]["actor"] == "note_something"
+    assert done[0]["import_id"] == "4d9c1a52-0000-4000-8000-000000000001"
 
 
 # metrics

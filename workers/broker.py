@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
@@ -12,16 +14,27 @@ from dramatiq.middleware import Middleware
 from domain.logs import LogContext, use
 from domain.settings import Settings
 
+log = logging.getLogger("importer.worker")
+
 
 class LogIds(Middleware):
-    """Log lines written while a message is processed carry its import id."""
+    """Log lines written while a message is processed carry its import id; each message ends
+    with one line: the actor, done or failed, and how long it took."""
+
+    def __init__(self) -> None:
+        self.started: dict[str, float] = {}
 
     def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
         first = message.args[0] if message.args else None
         use(LogContext(import_id=first if isinstance(first, str) else None))
+        self.started[message.message_id] = time.perf_counter()
 
     def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
                               result: object = None, exception: BaseException | None = None) -> None:
+        duration_ms = round((time.perf_counter() - self.started.pop(message.message_id, time.perf_counter())) * 1000, 1)
+        outcome = "done" if exception is None else f"failed ({type(exception).__name__})"
+        log.info("%s %s in %.1f ms", message.actor_name, outcome, duration_ms,
+                 extra={"actor": message.actor_name, "duration_ms": duration_ms})
         use(None)
 
     after_skip_message = after_process_message
