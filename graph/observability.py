@@ -27,7 +27,8 @@ from graph.metrics import HttpMetrics
 HEADER = "x-request-id"
 VALID_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
-CORS_HEADERS = ("Authorization", "Content-Type", "GraphQL-Preflight", "Apollo-Require-Preflight", "X-Request-ID")
+CORS_HEADERS = ("Authorization", "Content-Type", "GraphQL-Preflight", "Apollo-Require-Preflight",
+                "X-Apollo-Operation-Name", "X-Request-ID")
 
 log = logging.getLogger("importer.access")
 
