@@ -29,10 +29,34 @@ def begin_import(record: Import) -> None:
     record.progress = 0
 
 
+def wait_for_slot(record: Import) -> None:
+    """Start an import that waits, IMPORTING with nothing done, for one of its organisation's
+    slots; its start time is its place in the queue."""
+    begin_import(record)
+    record.queued_at = record.updated_at
+
+
+def take_slot(record: Import) -> None:
+    """A waiting import's turn has come: its work can be enqueued."""
+    record.queued_at = None
+    record.updated_at = utcnow()
+
+
+def is_waiting(record: Import) -> bool:
+    return record.queued_at is not None
+
+
 def finish_import(record: Import) -> None:
     move(record, ImportStatus.IMPORTED)
     record.imported_at = record.updated_at
     record.progress = 100
+
+
+def begin_rollback(record: Import) -> None:
+    """Roll back an import under way or done; one still waiting for a slot leaves the queue."""
+    move(record, ImportStatus.ROLLING_BACK)
+    record.progress = 0
+    record.queued_at = None
 
 
 def finish_rollback(record: Import) -> None:

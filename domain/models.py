@@ -109,6 +109,8 @@ class Import(SQLModel, table=True):
     validated_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     imported_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     rolled_back_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # Set while a started import waits for one of its organisation's slots: when it was started.
+    queued_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class ImportRow(SQLModel, table=True):

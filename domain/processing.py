@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from domain.bulk import insert_many
 from domain.db import Database
-from domain.lifecycle import fail_validation, finish_import, finish_rollback, finish_validation, percent
+from domain.lifecycle import fail_validation, finish_import, finish_rollback, finish_validation, is_waiting, percent
 from domain.mapping import column_indexes, missing_required
 from domain.models import Import, ImportRow, RowStatus, utcnow
 from domain.ports import ProgressPublisher, TaskQueue
@@ -151,7 +151,7 @@ class Processor:
         try:
             with self.db.write() as session:
                 record = session.get(Import, import_id)
-                if record is None or record.status != ImportStatus.IMPORTING.value:
+                if record is None or record.status != ImportStatus.IMPORTING.value or is_waiting(record):
                     return False
                 rows = claim_rows(session, import_id, RowStatus.VALID, first_row=first_row, last_row=last_row,
                                   limit=limit)
@@ -226,26 +226,39 @@ class Processor:
     # recovery
 
     def resume_unfinished(self) -> int:
-        """Start queued imports that have a free slot, and queue again the work of every
-        import in a working state; return how many imports are in one."""
+        """Give waiting imports a slot where their organisation has one free, and queue again
+        the work of every import in a working state (not those still waiting for a slot);
+        return how many imports are in one."""
         self._promote_everywhere()
         with self.db.read() as session:
             rows = session.exec(
-                select(Import.id, Import.status).where(Import.status.in_([s.value for s in WORKING]))
+                select(Import.id, Import.status)
+                .where(Import.status.in_([s.value for s in WORKING]), Import.queued_at.is_(None))
             ).all()
         for import_id, status in rows:
             self._resume(import_id, ImportStatus(status))
         return len(rows)
 
-    def _promote_everywhere(self) -> None:
+    def promote_waiting_everywhere(self) -> int:
+        """Give waiting imports a slot where their organisation has one free (its limit was
+        raised, or a promotion was lost) and queue their work; how many took one."""
+        promoted = self._promote_everywhere()
+        for started in promoted:
+            enqueue_import(self.queue, self.settings, started)
+        return len(promoted)
+
+    def _promote_everywhere(self) -> list[Import]:
         with self.db.read() as session:
             organisations = organisations_waiting(session)
+        everywhere: list[Import] = []
         for organisation_id in organisations:
             with self.db.write() as session:
                 promoted = promote_waiting(session, organisation_id,
                                            limit=self.settings.max_running_imports_per_organisation)
             for started in promoted:
                 self.publisher.publish(started.id)
+            everywhere += promoted
+        return everywhere
 
     def _resume(self, import_id: uuid.UUID, status: ImportStatus) -> None:
         if status is ImportStatus.VALIDATING:

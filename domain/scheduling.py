@@ -1,10 +1,11 @@
 """Who runs when: imports running at once per organisation, and messages in flight per import.
 
 An organisation runs at most `max_running_imports_per_organisation` imports at once; an
-import started beyond that waits as QUEUED, in the order started, and is promoted to
-IMPORTING when a running one ends (in the transaction that ends it). A running import
-keeps at most `lanes` chunk messages queued or running: each finished chunk queues the
-next, so another import's messages wait behind a few chunks, never behind all of them.
+import started beyond that is IMPORTING but waits (`queued_at` set, progress 0), in the
+order started, and takes a slot when a running one ends (in the transaction that ends
+it). A running import keeps at most `lanes` chunk messages queued or running: each
+finished chunk queues the next, so another import's messages wait behind a few chunks,
+never behind all of them.
 """
 
 from __future__ import annotations
@@ -17,26 +18,28 @@ from sqlmodel import Session, select
 from domain.access import owned_import
 from domain.auth import Principal
 from domain.db import Database
-from domain.lifecycle import begin_import, move
+from domain.lifecycle import take_slot, wait_for_slot
 from domain.models import Import, Organisation
 from domain.ports import TaskQueue
 from domain.settings import Settings
-from domain.status import ImportStatus, check_move
+from domain.status import ImportStatus
+
+# A started import waiting for a slot.
+_WAITING = (Import.status == ImportStatus.IMPORTING.value, Import.queued_at.is_not(None))
 
 
 def start_or_queue(session: Session, record: Import, *, limit: int) -> list[Import]:
-    """Start a validated import, or queue it behind its organisation's running imports.
-    Returns the imports that became IMPORTING (this one, if a slot was free): the caller
-    enqueues their work once the transaction has committed."""
-    check_move(ImportStatus(record.status), ImportStatus.IMPORTING)
-    move(record, ImportStatus.QUEUED)
+    """Start a validated import: it waits behind its organisation's running and waiting
+    imports. Returns the imports whose turn has come (this one, if a slot was free): the
+    caller enqueues their work once the transaction has committed."""
+    wait_for_slot(record)
     session.add(record)
     return promote_waiting(session, record.organisation_id, limit=limit)
 
 
 def promote_waiting(session: Session, organisation_id: uuid.UUID, *, limit: int) -> list[Import]:
-    """Move the organisation's longest-waiting QUEUED imports to IMPORTING while slots are
-    free (`limit` 0: no limit); the imports moved."""
+    """Give the organisation's longest-waiting imports a slot while slots are free (`limit`
+    0: no limit); the imports whose turn has come."""
     # One promoter per organisation at a time, so two never fill the same slot. NO KEY UPDATE:
     # chunks inserting records (whose foreign keys share-lock the organisation) are not held up.
     session.exec(select(Organisation.id).where(Organisation.id == organisation_id)
@@ -44,31 +47,31 @@ def promote_waiting(session: Session, organisation_id: uuid.UUID, *, limit: int)
     session.flush()
     query = _waiting(organisation_id)
     if limit > 0:
-        free = limit - _count(session, organisation_id, ImportStatus.IMPORTING)
+        free = limit - _running(session, organisation_id)
         if free <= 0:
             return []
         query = query.limit(free)
     promoted = list(session.exec(query.with_for_update()).all())
     for record in promoted:
-        begin_import(record)
+        take_slot(record)
         session.add(record)
     return promoted
 
 
 def organisations_waiting(session: Session) -> list[uuid.UUID]:
-    query = select(Import.organisation_id).where(Import.status == ImportStatus.QUEUED.value).distinct()
+    query = select(Import.organisation_id).where(*_WAITING).distinct()
     return list(session.exec(query).all())
 
 
 def queue_position(session: Session, record: Import) -> int | None:
-    """1 for the next QUEUED import of its organisation to start, 2 after it...; None
-    unless QUEUED. Queued imports are ordered by when they were started (their last move)."""
-    if record.status != ImportStatus.QUEUED.value:
+    """1 for the next waiting import of its organisation to take a slot, 2 after it...; None
+    unless it waits. Waiting imports are ordered by when they were started."""
+    if record.queued_at is None:
         return None
-    ahead = or_(Import.updated_at < record.updated_at,
-                and_(Import.updated_at == record.updated_at, Import.created_at < record.created_at))
+    ahead = or_(Import.queued_at < record.queued_at,
+                and_(Import.queued_at == record.queued_at, Import.created_at < record.created_at))
     query = select(func.count()).select_from(Import).where(
-        Import.organisation_id == record.organisation_id, Import.status == ImportStatus.QUEUED.value, ahead)
+        Import.organisation_id == record.organisation_id, *_WAITING, ahead)
     return session.exec(query).one() + 1
 
 
@@ -78,7 +81,7 @@ def lanes_for(rows: int, settings: Settings) -> int:
 
 
 def enqueue_import(queue: TaskQueue, settings: Settings, record: Import) -> None:
-    """Queue the first messages of an import that has just become IMPORTING."""
+    """Queue the first messages of an import that has just taken a slot."""
     for _ in range(lanes_for(record.total_rows - record.failed_validation_rows, settings)):
         queue.import_next_chunk(record.id)
 
@@ -86,18 +89,19 @@ def enqueue_import(queue: TaskQueue, settings: Settings, record: Import) -> None
 def _waiting(organisation_id: uuid.UUID):  # noqa: ANN202
     return (
         select(Import)
-        .where(Import.organisation_id == organisation_id, Import.status == ImportStatus.QUEUED.value)
-        .order_by(Import.updated_at, Import.created_at)
+        .where(Import.organisation_id == organisation_id, *_WAITING)
+        .order_by(Import.queued_at, Import.created_at)
     )
 
 
-def _count(session: Session, organisation_id: uuid.UUID, status: ImportStatus) -> int:
-    query = select(func.count()).select_from(Import).where(Import.organisation_id == organisation_id,
-                                                           Import.status == status.value)
+def _running(session: Session, organisation_id: uuid.UUID) -> int:
+    query = select(func.count()).select_from(Import).where(
+        Import.organisation_id == organisation_id, Import.status == ImportStatus.IMPORTING.value,
+        Import.queued_at.is_(None))
     return session.exec(query).one()
 
 
 def position_in_queue(db: Database, principal: Principal, import_id: uuid.UUID) -> int | None:
-    """The caller's import's place among its organisation's QUEUED imports (1: next)."""
+    """The caller's import's place among its organisation's waiting imports (1: next)."""
     with db.read() as session:
         return queue_position(session, owned_import(session, principal, import_id))

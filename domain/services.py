@@ -17,7 +17,7 @@ from domain.db import Database
 from domain.errors import BadFile, BadInput
 from domain.files import FileProblem, detect, header
 from domain.logs import note
-from domain.lifecycle import begin_import, finish_import, finish_rollback, move
+from domain.lifecycle import begin_import, begin_rollback, finish_import, finish_rollback, is_waiting, move
 from domain.mapping import checked_mapping, missing_required, propose_mapping
 from domain.mappings import saved_entries
 from domain.models import Import, ImportMode, ImportRow, Role, RowStatus
@@ -139,9 +139,9 @@ class ImportService:
         return record
 
     def start_import(self, principal: Principal, import_id: uuid.UUID) -> Import:
-        """Start importing a validated import's valid rows, in chunks in the background; or,
-        when its organisation already runs as many imports as allowed, queue it (QUEUED)
-        to start when one of them ends."""
+        """Start importing a validated import's valid rows, in chunks in the background. When
+        its organisation already runs as many imports as allowed, it is IMPORTING but waits
+        (with a queue position, nothing done) until one of them ends."""
         require_role(principal, Role.MEMBER)
         with self.db.write() as session:
             record = owned_import(session, principal, import_id, lock=True)
@@ -162,13 +162,13 @@ class ImportService:
         return record
 
     def rollback_import(self, principal: Principal, import_id: uuid.UUID) -> Import:
-        """Undo an import (finished, under way, or queued): remove every record it created."""
+        """Undo an import (finished, under way, or waiting for a slot: that cancels it):
+        remove every record it created, restore every record it changed."""
         require_role(principal, Role.MEMBER)
         with self.db.write() as session:
             record = owned_import(session, principal, import_id, lock=True)
-            was_running = record.status == ImportStatus.IMPORTING.value
-            move(record, ImportStatus.ROLLING_BACK)
-            record.progress = 0
+            was_running = record.status == ImportStatus.IMPORTING.value and not is_waiting(record)
+            begin_rollback(record)
             if not has_rows(session, import_id, RowStatus.IMPORTED):
                 finish_rollback(record)
             session.add(record)
@@ -183,7 +183,7 @@ class ImportService:
         return record
 
     def _start(self, started: list[Import]) -> None:
-        """Queue the work of imports that have just become IMPORTING, after their commit."""
+        """Queue the work of imports that have just taken a slot, after their commit."""
         for record in started:
             enqueue_import(self.queue, self.settings, record)
             self.publisher.publish(record.id)

@@ -10,7 +10,6 @@ from domain.errors import InvalidTransition
 class ImportStatus(str, enum.Enum):
     VALIDATING = "validating"
     VALIDATED = "validated"
-    QUEUED = "queued"  # started, waiting for one of its organisation's import slots
     IMPORTING = "importing"
     IMPORTED = "imported"
     ROLLING_BACK = "rolling_back"
@@ -22,8 +21,7 @@ S = ImportStatus
 
 ALLOWED: dict[ImportStatus, frozenset[ImportStatus]] = {
     S.VALIDATING: frozenset({S.VALIDATED, S.ERRORED}),
-    S.VALIDATED: frozenset({S.VALIDATING, S.IMPORTING, S.QUEUED}),
-    S.QUEUED: frozenset({S.IMPORTING, S.ROLLING_BACK}),
+    S.VALIDATED: frozenset({S.VALIDATING, S.IMPORTING}),
     S.IMPORTING: frozenset({S.IMPORTED, S.ROLLING_BACK}),
     S.IMPORTED: frozenset({S.ROLLING_BACK}),
     S.ROLLING_BACK: frozenset({S.ROLLED_BACK}),
@@ -31,16 +29,13 @@ ALLOWED: dict[ImportStatus, frozenset[ImportStatus]] = {
     S.ERRORED: frozenset({S.VALIDATING}),
 }
 
-# Statuses in which background work is under way.
+# Statuses in which background work is under way (or, for IMPORTING, waits for a slot).
 WORKING = frozenset({S.VALIDATING, S.IMPORTING, S.ROLLING_BACK})
-# Statuses that wait for a slot: the import starts when one of its organisation's ends.
-WAITING = frozenset({S.QUEUED})
 # Statuses at which a watcher stops: a person must act, or nothing more will happen.
 SETTLED = frozenset({S.VALIDATED, S.IMPORTED, S.ROLLED_BACK, S.ERRORED})
 
 _ACTIONS = {
     S.VALIDATING: "revalidate it",
-    S.QUEUED: "start it",
     S.IMPORTING: "start it",
     S.ROLLING_BACK: "roll it back",
     S.VALIDATED: "mark it validated",
@@ -52,7 +47,6 @@ _ACTIONS = {
 _HINTS = {
     S.VALIDATING: "wait until validation finishes",
     S.VALIDATED: "start it, or change its mapping",
-    S.QUEUED: "it starts when one of your organisation's running imports ends, or roll it back to cancel it",
     S.IMPORTING: "wait until it is imported, or roll it back",
     S.IMPORTED: "roll it back if it was a mistake",
     S.ROLLING_BACK: "wait until the rollback finishes",

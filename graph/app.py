@@ -89,7 +89,8 @@ def create_app(settings: Settings, *, run_worker: bool = True, sweep_seconds: fl
             interval = sweep_seconds_from_env() if sweep_seconds is None else sweep_seconds
             app.state.sweep = None
             if not runtime.embedded and interval > 0:
-                app.state.sweep = RecoverySweep(db, runtime.processor.resume_unfinished, interval=interval)
+                app.state.sweep = RecoverySweep(db, runtime.processor.resume_unfinished, interval=interval,
+                                                promote=runtime.processor.promote_waiting_everywhere)
                 app.state.sweep.start()
                 stack.push_async_callback(asyncio.to_thread, app.state.sweep.stop)
             yield

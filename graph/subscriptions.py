@@ -9,6 +9,7 @@ import strawberry
 
 from domain import queries
 from domain.db import is_outage
+from domain.scheduling import position_in_queue
 from domain.status import SETTLED, ImportStatus
 from graph.context import Info
 from graph.inputs import import_id
@@ -40,9 +41,15 @@ class Subscription:
             record = await call(queries.get_import, services.db, await info.context.principal(again=True), wanted)
             return ImportObject.from_record(record)
 
+        async def seen(item: ImportObject) -> tuple:
+            """What a watcher sees change, the place in the queue of a waiting import included."""
+            place = None if item.queued_at is None else await call(position_in_queue, services.db, principal, wanted)
+            return (*_snapshot(item), place)
+
         slot = services.subscriptions.hold(principal.user_id, services.settings.max_subscriptions)
         async with slot, services.hub.watch(wanted) as changed:
             current = await load()
+            shown = await seen(current)
             yield current
             while ImportStatus(current.status) not in SETTLED:
                 try:
@@ -52,10 +59,11 @@ class Subscription:
                 changed.clear()
                 try:
                     latest = await load()
+                    latest_seen = await seen(latest)
                 except Exception as error:
                     if not is_outage(error):
                         raise
                     continue  # the database is away for a moment: read it again at the next poll
-                if _snapshot(latest) != _snapshot(current):
-                    current = latest
+                if latest_seen != shown:
+                    current, shown = latest, latest_seen
                     yield current

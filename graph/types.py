@@ -117,11 +117,13 @@ class ImportObject:
     imported_at: datetime | None
     rolled_back_at: datetime | None
     created_by_id: strawberry.Private[uuid.UUID]
+    queued_at: strawberry.Private[datetime | None]
 
-    @strawberry.field(description="While the import is QUEUED (its organisation already runs as many imports as "
-                                   "allowed): 1 if it starts next, 2 if after one other, and so on. Null otherwise.")
+    @strawberry.field(description="While a started import waits for its turn (IMPORTING, its organisation already "
+                                   "runs as many imports as allowed, progress 0): 1 if it starts next, 2 if after one "
+                                   "other, and so on. Null when it is running or not waiting.")
     async def queue_position(self, info: Info) -> int | None:
-        if self.status is not DomainImportStatus.QUEUED:
+        if self.queued_at is None:
             return None
         principal = await info.context.principal()
         return await call(position_in_queue, info.context.services.db, principal, uuid.UUID(self.id))
@@ -189,6 +191,7 @@ class ImportObject:
             imported_at=_utc(record.imported_at),
             rolled_back_at=_utc(record.rolled_back_at),
             created_by_id=record.created_by_id,
+            queued_at=record.queued_at,
         )
 
 

@@ -90,13 +90,13 @@ def upload(
 class Subscription:
     """A graphql-transport-ws connection with one subscription."""
 
-    def __init__(self, client: TestClient, token: str | None, import_id: str) -> None:
+    def __init__(self, client: TestClient, token: str | None, import_id: str, *, query: str = PROGRESS) -> None:
         self._context = client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"])
         self.ws = self._context.__enter__()
         self.ws.send_json({"type": "connection_init", "payload": auth(token)})
         ack = self.ws.receive_json()
         assert ack["type"] == "connection_ack", ack
-        self.ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": PROGRESS, "variables": {"id": import_id}}})
+        self.ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"id": import_id}}})
 
     def messages(self, limit: int = 10_000) -> list[dict]:
         """Every message until `complete` or `error` (bounded)."""

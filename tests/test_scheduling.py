@@ -1,11 +1,13 @@
 """Sharing the workers: a small import started while a big one runs does not wait for it
 (embedded, and with `importer worker` processes on PostgreSQL + Redis); an organisation runs
-a limited number of imports at once, the others wait QUEUED in order."""
+a limited number of imports at once: the others are IMPORTING but wait their turn, in
+order, with a queue position and nothing done."""
 
 from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,10 +22,13 @@ from tests.helpers import Subscription, client_csv, data_of, error_code, gql, ro
 from tests.processes import postgres_production, redis_production, wait_for, worker_group
 from tests.test_workers import app_without_worker, drain
 from workers.runtime import Runtime, start_worker
+from workers.sweep import RecoverySweep
 
 BIG = 20_000
 SMALL = 10
-STATE = "query($id: ID!) { import(id: $id) { status queuePosition importedRows failedImportRows importedAt } }"
+STATE = ("query($id: ID!) { import(id: $id) { status queuePosition progress importedRows failedImportRows "
+         "importedAt rolledBackAt } }")
+WATCHED = "subscription($id: ID!) { importProgress(id: $id) { status queuePosition progress importedRows } }"
 
 
 def state(client: TestClient, token: str, import_id: str) -> dict:
@@ -87,77 +92,93 @@ def one_at_a_time(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", chunk_size=3, max_running_imports_per_organisation=1)
 
 
+def validated_imports(client: TestClient, runtime: Runtime, token: str, count: int, rows: int) -> list[str]:
+    ids = [data_of(upload(client, client_csv(rows, start=100 * i), token=token))["createImport"]["id"]
+           for i in range(count)]
+    drain(runtime)
+    return ids
+
+
+def waiting(position: int) -> dict:
+    """What a started import waiting for its turn shows (the rows columns of STATE aside)."""
+    return {"status": "IMPORTING", "queuePosition": position, "progress": 0}
+
+
+def shown(item: dict) -> dict:
+    return {key: item[key] for key in ("status", "queuePosition", "progress")}
+
+
 def test_imports_beyond_the_organisations_limit_wait_in_order_and_start_when_a_slot_frees(one_at_a_time):
     with app_without_worker(one_at_a_time) as client:
         runtime: Runtime = client.app.state.runtime
         token = issue_token(runtime.db, organisation="Spa One", email="owner@spa-one.test").token
         theirs_token = issue_token(runtime.db, organisation="Gym Two", email="owner@gym-two.test").token
-        first, second, third = (data_of(upload(client, client_csv(5, start=100 * i), token=token))["createImport"]["id"]
-                                for i in range(3))
+        first, second, third = validated_imports(client, runtime, token, 3, rows=5)
         theirs = data_of(upload(client, client_csv(4, start=900), token=theirs_token))["createImport"]["id"]
         drain(runtime)
 
-        assert data_of(start(client, token, first))["startImport"]["status"] == "IMPORTING"
-        assert data_of(start(client, token, second))["startImport"]["status"] == "QUEUED"
-        assert data_of(start(client, token, third))["startImport"]["status"] == "QUEUED"
+        for import_id in (first, second, third):
+            assert data_of(start(client, token, import_id))["startImport"]["status"] == "IMPORTING"
         # Another organisation has slots of its own.
         assert data_of(start(client, theirs_token, theirs))["startImport"]["status"] == "IMPORTING"
-        assert [state(client, token, i)["queuePosition"] for i in (first, second, third)] == [None, 1, 2]
+        assert [shown(state(client, token, i)) for i in (first, second, third)] == \
+            [{"status": "IMPORTING", "queuePosition": None, "progress": 0}, waiting(1), waiting(2)]
         assert state(client, theirs_token, theirs)["queuePosition"] is None
 
         refused = start(client, token, second)
         assert error_code(refused) == "INVALID_TRANSITION"
-        assert refused["errors"][0]["extensions"]["fromStatus"] == "QUEUED"
-        assert "starts when one of your organisation's running imports ends" in refused["errors"][0]["message"]
+        assert refused["errors"][0]["extensions"]["fromStatus"] == "IMPORTING"
 
-        data_of(rollback(client, token, first))  # stops the running one: the next starts
+        data_of(rollback(client, token, first))  # stops the running one: the next takes its slot
         assert state(client, token, first)["status"] == "ROLLED_BACK"
-        assert (state(client, token, second)["status"], state(client, token, third)["queuePosition"]) == ("IMPORTING", 1)
+        assert (state(client, token, second)["queuePosition"], shown(state(client, token, third))) == (None, waiting(1))
 
         drain(runtime)
         second_done, third_done = state(client, token, second), state(client, token, third)
-        assert (second_done["status"], second_done["importedRows"]) == ("IMPORTED", 5)
-        assert (third_done["status"], third_done["importedRows"]) == ("IMPORTED", 5)
+        assert (second_done["status"], second_done["importedRows"], second_done["queuePosition"]) == ("IMPORTED", 5, None)
+        assert (third_done["status"], third_done["importedRows"], third_done["queuePosition"]) == ("IMPORTED", 5, None)
         assert second_done["importedAt"] <= third_done["importedAt"]
         assert state(client, theirs_token, theirs)["importedRows"] == 4
         db = runtime.db
         assert [clients_of(db, i) for i in (first, second, third, theirs)] == [(0, 0), (5, 5), (5, 5), (4, 4)]
 
 
-def test_rolling_back_a_queued_import_cancels_it_and_keeps_the_others_order(one_at_a_time):
+def test_rolling_back_a_waiting_import_cancels_it_and_keeps_the_others_order(one_at_a_time):
     with app_without_worker(one_at_a_time) as client:
         runtime: Runtime = client.app.state.runtime
         token = issue_token(runtime.db).token
-        running, cancelled, waiting = (data_of(upload(client, client_csv(3, start=10 * i), token=token))["createImport"]["id"]
-                                       for i in range(3))
-        drain(runtime)
-        for import_id in (running, cancelled, waiting):
+        running, cancelled, behind = validated_imports(client, runtime, token, 3, rows=3)
+        for import_id in (running, cancelled, behind):
             data_of(start(client, token, import_id))
+        assert shown(state(client, token, behind)) == waiting(2)
 
         cancelled_now = data_of(rollback(client, token, cancelled))["rollbackImport"]
-        assert cancelled_now["status"] == "ROLLED_BACK"
-        assert state(client, token, running)["status"] == "IMPORTING"
-        assert state(client, token, waiting)["queuePosition"] == 1
+        assert (cancelled_now["status"], cancelled_now["rolledBackRows"], cancelled_now["importedRows"]) == \
+            ("ROLLED_BACK", 0, 0)
+        cancelled_state = state(client, token, cancelled)
+        assert cancelled_state["queuePosition"] is None and cancelled_state["rolledBackAt"] is not None
+        assert shown(state(client, token, running))["queuePosition"] is None
+        assert shown(state(client, token, behind)) == waiting(1)
 
         drain(runtime)
-        assert [state(client, token, i)["status"] for i in (running, cancelled, waiting)] == \
+        assert [state(client, token, i)["status"] for i in (running, cancelled, behind)] == \
             ["IMPORTED", "ROLLED_BACK", "IMPORTED"]
-        assert [clients_of(runtime.db, i) for i in (running, cancelled, waiting)] == [(3, 3), (0, 0), (3, 3)]
+        assert [clients_of(runtime.db, i) for i in (running, cancelled, behind)] == [(3, 3), (0, 0), (3, 3)]
 
 
-def test_a_subscription_to_a_queued_import_follows_it_until_it_is_imported(one_at_a_time):
+def test_a_subscription_follows_a_waiting_import_up_the_queue_until_it_is_imported(one_at_a_time):
     with app_without_worker(one_at_a_time) as client:
         runtime: Runtime = client.app.state.runtime
         token = issue_token(runtime.db).token
-        ahead, queued = (data_of(upload(client, client_csv(4, start=10 * i), token=token))["createImport"]["id"]
-                         for i in range(2))
-        drain(runtime)
-        data_of(start(client, token, ahead))
-        data_of(start(client, token, queued))
+        ahead, leaving, watched = validated_imports(client, runtime, token, 3, rows=4)
+        for import_id in (ahead, leaving, watched):
+            data_of(start(client, token, import_id))
 
-        subscription = Subscription(client, token, queued)
+        subscription = Subscription(client, token, watched, query=WATCHED)
         try:
-            first = subscription.ws.receive_json()
+            first = subscription.ws.receive_json()["payload"]["data"]["importProgress"]
+            data_of(rollback(client, token, leaving))
+            moved_up = subscription.ws.receive_json()["payload"]["data"]["importProgress"]
             worker = start_worker(runtime)
             try:
                 rest = subscription.messages()
@@ -166,29 +187,63 @@ def test_a_subscription_to_a_queued_import_follows_it_until_it_is_imported(one_a
         finally:
             subscription.close()
 
-    assert first["payload"]["data"]["importProgress"]["status"] == "QUEUED"
-    statuses = [m["payload"]["data"]["importProgress"]["status"] for m in rest if m["type"] == "next"]
+    assert (shown(first), shown(moved_up)) == (waiting(2), waiting(1))
     assert rest[-1]["type"] == "complete"
-    assert statuses[-1] == "IMPORTED" and "IMPORTING" in statuses, statuses
+    states = [m["payload"]["data"]["importProgress"] for m in rest if m["type"] == "next"]
+    assert (states[-1]["status"], states[-1]["importedRows"]) == ("IMPORTED", 4)
+    assert {(s["status"], s["queuePosition"]) for s in states[:-1]} <= {("IMPORTING", 1), ("IMPORTING", None)}
+    assert states[-1]["queuePosition"] is None
 
 
-def test_a_queued_import_left_by_a_stopped_server_starts_after_a_restart_when_a_slot_is_free(one_at_a_time):
-    """The promotion is in the database with the finish that frees the slot; a restart (or
-    the recovery sweep) also promotes any queued import whose organisation has a free slot."""
+def test_a_waiting_import_left_by_a_stopped_server_starts_after_a_restart_when_a_slot_is_free(one_at_a_time):
+    """The promotion is in the database with the finish that frees the slot; a restart also
+    gives a slot to any waiting import whose organisation has one free."""
     with app_without_worker(one_at_a_time) as client:
         runtime: Runtime = client.app.state.runtime
         token = issue_token(runtime.db).token
-        ahead, queued = (data_of(upload(client, client_csv(4, start=10 * i), token=token))["createImport"]["id"]
-                         for i in range(2))
-        drain(runtime)
+        ahead, behind = validated_imports(client, runtime, token, 2, rows=4)
         data_of(start(client, token, ahead))
-        data_of(start(client, token, queued))
+        data_of(start(client, token, behind))
+        assert shown(state(client, token, behind)) == waiting(1)
     with TestClient(create_app(one_at_a_time.with_changes(max_running_imports_per_organisation=2))) as client:
-        final = settle(client, token, queued)
+        final = settle(client, token, behind)
         assert (final["status"], final["importedRows"]) == ("IMPORTED", 4)
         assert settle(client, token, ahead)["importedRows"] == 4
         with client.app.state.services.db.read() as session:
             assert session.exec(select(func.count()).select_from(Import).where(Import.status == "imported")).one() == 2
+
+
+def test_the_recovery_sweep_leaves_a_waiting_import_alone_and_gives_it_a_slot_once_one_is_free(one_at_a_time):
+    """A waiting import is no stall (its resume would add lanes to it); when its
+    organisation's limit is raised, the sweep gives it the free slot."""
+    with app_without_worker(one_at_a_time) as client:
+        runtime: Runtime = client.app.state.runtime
+        token = issue_token(runtime.db).token
+        ahead, behind = validated_imports(client, runtime, token, 2, rows=4)
+        data_of(start(client, token, ahead))
+        data_of(start(client, token, behind))
+
+        later = datetime.now(UTC) + timedelta(seconds=120)
+        resumed: list[int] = []
+        sweep = RecoverySweep(runtime.db, lambda: resumed.append(runtime.processor.resume_unfinished()) or resumed[-1],
+                              interval=60, promote=runtime.processor.promote_waiting_everywhere, clock=lambda: later)
+        assert sweep.promote_waiting() == 0  # the one slot is taken
+        assert sweep.sweep_once() and resumed == [1]  # the running import alone was resumed
+        assert shown(state(client, token, behind)) == waiting(1)
+
+    # Restarted with a higher limit and no worker in the server: only the sweep acts. The
+    # running import's messages died with the first server's broker: it is a stall.
+    raised = one_at_a_time.with_changes(max_running_imports_per_organisation=2)
+    with app_without_worker(raised) as client:
+        runtime = client.app.state.runtime
+        sweep = RecoverySweep(runtime.db, runtime.processor.resume_unfinished, interval=60,
+                              promote=runtime.processor.promote_waiting_everywhere, clock=lambda: later)
+        assert sweep.promote_waiting() == 1
+        assert shown(state(client, token, behind)) == {"status": "IMPORTING", "queuePosition": None, "progress": 0}
+        assert sweep.sweep_once()
+        drain(runtime)
+        assert [state(client, token, i)["importedRows"] for i in (ahead, behind)] == [4, 4]
+        assert [clients_of(runtime.db, i) for i in (ahead, behind)] == [(4, 4), (4, 4)]
 
 
 def test_imports_started_at_the_same_moment_on_postgres_never_exceed_the_limit(tmp_path: Path):
@@ -197,15 +252,15 @@ def test_imports_started_at_the_same_moment_on_postgres_never_exceed_the_limit(t
         with app_without_worker(settings) as client:
             runtime: Runtime = client.app.state.runtime
             token = issue_token(runtime.db).token
-            ids = [data_of(upload(client, client_csv(3, start=10 * i), token=token))["createImport"]["id"]
-                   for i in range(6)]
-            drain(runtime)
+            ids = validated_imports(client, runtime, token, 6, rows=3)
             principal = authenticate(runtime.db, f"Bearer {token}")
             imports = client.app.state.services.imports
             with ThreadPoolExecutor(max_workers=6) as pool:
-                started = list(pool.map(lambda i: imports.start_import(principal, uuid.UUID(i)).status, ids))
+                started = list(pool.map(lambda i: imports.start_import(principal, uuid.UUID(i)), ids))
 
-            assert sorted(started) == ["importing"] * 2 + ["queued"] * 4
+            assert [record.status for record in started] == ["importing"] * 6
+            assert sum(record.queued_at is None for record in started) == 2
             assert sorted(state(client, token, i)["queuePosition"] or 0 for i in ids) == [0, 0, 1, 2, 3, 4]
             drain(runtime)
             assert [state(client, token, i)["importedRows"] for i in ids] == [3] * 6
+            assert [clients_of(runtime.db, i) for i in ids] == [(3, 3)] * 6

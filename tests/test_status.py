@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from domain.errors import DomainError, InvalidTransition
 from domain.models import Client
-from domain.status import ALLOWED, SETTLED, WAITING, WORKING, ImportStatus, can_move, check_move
+from domain.status import ALLOWED, SETTLED, WORKING, ImportStatus, can_move, check_move
 from tests.helpers import (
     CLIENT_HEADER, IMPORT_FIELDS, client_csv, data_of, error_code, gql, rollback, settle, start, upload,
 )
@@ -23,8 +23,7 @@ FORBIDDEN_PAIRS = [(current, target) for current, target in ALL_PAIRS if target 
 # What the design allows, written out independently of ALLOWED so a change to either shows.
 DESIGNED_MOVES = {
     (S.VALIDATING, S.VALIDATED), (S.VALIDATING, S.ERRORED),
-    (S.VALIDATED, S.VALIDATING), (S.VALIDATED, S.IMPORTING), (S.VALIDATED, S.QUEUED),
-    (S.QUEUED, S.IMPORTING), (S.QUEUED, S.ROLLING_BACK),
+    (S.VALIDATED, S.VALIDATING), (S.VALIDATED, S.IMPORTING),
     (S.IMPORTING, S.IMPORTED), (S.IMPORTING, S.ROLLING_BACK),
     (S.IMPORTED, S.ROLLING_BACK),
     (S.ROLLING_BACK, S.ROLLED_BACK),
@@ -35,7 +34,6 @@ DESIGNED_MOVES = {
 WHAT_TO_DO = {
     S.VALIDATING: "wait until validation finishes",
     S.VALIDATED: "start it, or change its mapping",
-    S.QUEUED: "it starts when one of your organisation's running imports ends, or roll it back to cancel it",
     S.IMPORTING: "wait until it is imported, or roll it back",
     S.IMPORTED: "roll it back if it was a mistake",
     S.ROLLING_BACK: "wait until the rollback finishes",
@@ -46,7 +44,6 @@ WHAT_TO_DO = {
 # What the refused move would have done, as the message words it.
 WHAT_WAS_ASKED = {
     S.VALIDATING: "revalidate it",
-    S.QUEUED: "start it",
     S.IMPORTING: "start it",
     S.ROLLING_BACK: "roll it back",
     S.VALIDATED: "mark it validated",
@@ -64,7 +61,7 @@ def pair_id(pair: tuple[ImportStatus, ImportStatus]) -> str:
 
 
 def test_the_pairs_cover_every_combination_of_statuses_once():
-    assert len(ALL_PAIRS) == len(ImportStatus) ** 2 == 64
+    assert len(ALL_PAIRS) == len(ImportStatus) ** 2 == 49
     assert len(ALLOWED_PAIRS) + len(FORBIDDEN_PAIRS) == len(ALL_PAIRS)
     assert set(ALLOWED_PAIRS).isdisjoint(FORBIDDEN_PAIRS)
 
@@ -127,14 +124,19 @@ def test_an_errored_import_can_be_revalidated_and_then_started():
         check_move(current, target)
 
 
-def test_every_status_is_either_working_waiting_for_a_slot_or_settled():
-    assert WORKING | WAITING | SETTLED == set(ImportStatus)
-    assert len(WORKING) + len(WAITING) + len(SETTLED) == len(ImportStatus)
+def test_the_statuses_are_exactly_the_seven_of_the_contract():
+    assert [status.name for status in ImportStatus] == [
+        "VALIDATING", "VALIDATED", "IMPORTING", "IMPORTED", "ROLLING_BACK", "ROLLED_BACK", "ERRORED"]
+
+
+def test_every_status_is_either_working_or_settled():
+    assert WORKING | SETTLED == set(ImportStatus)
+    assert len(WORKING) + len(SETTLED) == len(ImportStatus)
 
 
 def test_a_settled_status_other_than_the_end_waits_for_a_person_to_act():
     for status in SETTLED - {S.ROLLED_BACK}:
-        assert ALLOWED[status] <= {S.VALIDATING, S.IMPORTING, S.QUEUED, S.ROLLING_BACK}, status
+        assert ALLOWED[status] <= {S.VALIDATING, S.IMPORTING, S.ROLLING_BACK}, status
 
 
 # Through the API -----------------------------------------------------------------------------

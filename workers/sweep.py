@@ -7,6 +7,10 @@ import in a working state whose `updated_at` has not moved for a whole interval 
 live work. Then the sweep calls the domain's `resume_unfinished()`, which enqueues again
 every step still to do; steps are idempotent, so work already done is a no-op.
 
+An import waiting for one of its organisation's slots has no work to do and is no stall.
+Every interval, the sweep also gives waiting imports a slot where their organisation has
+one free (its limit was raised, or the promotion that ends a running import was lost).
+
 A given stall is resumed once; if the import still does not move, again only after
 RETRY_INTERVALS intervals (so a long worker outage does not fill the queue).
 """
@@ -45,12 +49,15 @@ def sweep_seconds_from_env(environ: dict[str, str] | None = None) -> float:
 
 
 class RecoverySweep:
-    """Every `interval` seconds, resumes imports idle for longer than `interval`."""
+    """Every `interval` seconds, gives waiting imports the slots free (`promote`) and
+    resumes imports idle for longer than `interval`."""
 
     def __init__(self, db: Database, resume: Callable[[], int], *, interval: float,
+                 promote: Callable[[], int] = lambda: 0,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.db = db
         self.resume = resume
+        self.promote = promote
         self.interval = interval
         self.clock = clock
         self.resumes = 0  # how many times resume() was called (for tests and logs)
@@ -72,6 +79,7 @@ class RecoverySweep:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
+                self.promote_waiting()
                 self.sweep_once()
             except Exception as error:  # the next sweep tries again
                 if is_outage(error) or isinstance(error, BrokerConnectionError):
@@ -80,8 +88,15 @@ class RecoverySweep:
                 else:
                     log.exception("recovery sweep failed; trying again in %.0f s", self.interval)
 
+    def promote_waiting(self) -> int:
+        promoted = self.promote()
+        if promoted:
+            log.info("recovery sweep: %d waiting import(s) took a free slot", promoted)
+        return promoted
+
     def sweep_once(self) -> bool:
-        """Resume if some import in a working state has stalled; True if it did."""
+        """Resume if some import in a working state (not waiting for a slot) has stalled;
+        True if it did."""
         stalls = self._stalled()
         if not stalls:
             self._resumed_stalls.clear()
@@ -102,7 +117,8 @@ class RecoverySweep:
         cutoff = self.clock() - timedelta(seconds=self.interval)
         with self.db.read() as session:
             rows = session.exec(
-                select(Import.id, Import.updated_at).where(Import.status.in_([s.value for s in WORKING]))
+                select(Import.id, Import.updated_at)
+                .where(Import.status.in_([s.value for s in WORKING]), Import.queued_at.is_(None))
             ).all()
         return {(import_id, updated) for import_id, updated in rows if _aware(updated) < cutoff}
 
