@@ -565,7 +565,7 @@ def post_graphql(url: str, token: str, query: str, variables: dict) -> dict:
         return json.loads(response.read())
 
 
-def test_a_queued_import_shows_its_place_in_line_and_can_be_cancelled(browser, tmp_path):
+def test_a_waiting_import_shows_its_place_in_line_and_can_be_cancelled(browser, tmp_path):
     from playwright.sync_api import expect
 
     data_dir = tmp_path / "data"
@@ -581,16 +581,20 @@ def test_a_queued_import_shows_its_place_in_line_and_can_be_cancelled(browser, t
         expect(page.locator("#current-status")).to_have_text("Checked: ready to import")
         page.get_by_role("button", name="Import the valid rows").click()
 
-        expect(page.locator("#current-status")).to_have_text("Waiting for its turn")
+        expect(page.locator("#current-status")).to_have_text("Waiting for its turn (position 1)")
         expect(page.locator("#start-hint")).to_have_text(
             "Your organisation's other imports run first; this one is number 1 in line.")
         expect(page.locator("#progress-percent")).to_have_text("0 %")
-        expect(page.locator("#history-table tbody tr").first).to_contain_text("Waiting for its turn")
-        shot(page, "desktop-8-queued")
+        expect(page.locator("#progress-label")).to_have_text("Waiting for its turn")
+        expect(page.locator("#undo-hint")).to_have_text("Nothing is written yet: rolling back cancels the import.")
+        expect(page.locator("#history-table tbody tr").first).to_contain_text("Waiting for its turn (position 1)")
+        shot(page, "desktop-8-waiting")
         page.get_by_role("button", name="Roll back this import…").click()
         dialog = page.get_by_role("dialog", name="Roll back this import?")
         expect(dialog).to_contain_text("The import has not started: rolling back cancels it, and nothing is removed.")
         dialog.get_by_role("button", name="Roll back", exact=True).click()
         expect(page.locator("#current-status")).to_have_text("Rolled back")
+        expect(page.locator("#history-table tbody tr").first).to_contain_text("Rolled back")
+        expect(page.locator("#history-table tbody tr").last).to_contain_text("Importing")
         assert page.problems == [], page.problems
         page.context.close()

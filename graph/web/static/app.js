@@ -9,14 +9,14 @@ import * as Q from "/web/queries.js";
 import { ErrorPages, renderCounts, renderFieldFilter } from "/web/review.js";
 import { loadUploadMappings, submitUpload, wireDropZone } from "/web/upload.js";
 import {
-  MODES, STATUSES, UNDOABLE, WORKING, rollbackSummary, startHint, statusLabel, undoHint,
+  MODES, STATUSES, UNDOABLE, WORKING, importLabel, rollbackSummary, startHint, undoHint,
 } from "/web/wording.js";
 
 // detailsFor: the import whose mapping, errors and saved mappings are on the page.
 const state = { types: new Map(), current: null, saved: [], stopWatch: null, focusOnLoad: null, detailsFor: null, wanted: null };
 const live = new LivePanel();
 const errorPages = new ErrorPages();
-const history = new History({ onOpen: openImport, typeLabel: (type) => typeInfo(type).label, statusLabel });
+const history = new History({ onOpen: openImport, typeLabel: (type) => typeInfo(type).label, importLabel });
 
 function typeInfo(type) {
   return state.types.get(type) || { label: type, fields: [] };
@@ -105,7 +105,7 @@ function setCurrent(current) {
   state.current = current;
   $("current").hidden = false;
   $("current-file").textContent = current.filename;
-  $("current-status").textContent = statusLabel(current.status);
+  $("current-status").textContent = importLabel(current);
   $("current-type").textContent = typeInfo(current.type).label;
   $("current-mode").textContent = MODES[current.mode];
   $("current-created").textContent = new Date(current.createdAt).toLocaleString();

@@ -21,10 +21,10 @@ function filter() {
 }
 
 export class History {
-  constructor({ onOpen, typeLabel, statusLabel }) {
+  constructor({ onOpen, typeLabel, importLabel }) {
     this.onOpen = onOpen;
     this.typeLabel = typeLabel;
-    this.statusLabel = statusLabel;
+    this.importLabel = importLabel;
     this.after = null;
   }
 
@@ -61,7 +61,7 @@ export class History {
     actions.append(open);
     row.append(
       cell(new Date(item.createdAt).toLocaleString()), cell(item.filename), cell(this.typeLabel(item.type)),
-      cell(this.statusLabel(item.status)), cell(`${item.importedRows} of ${item.totalRows}`), actions,
+      cell(this.importLabel(item)), cell(`${item.importedRows} of ${item.totalRows}`), actions,
     );
     return row;
   }

@@ -1,6 +1,7 @@
 // The live progress panel: bar, counts, rows per second and time left, from the states the
 // importProgress subscription sends.
 import { $ } from "/web/dom.js";
+import { isWaiting } from "/web/wording.js";
 
 
 const PHASES = {
@@ -8,7 +9,7 @@ const PHASES = {
   IMPORTING: "Importing",
   ROLLING_BACK: "Rolling back",
 };
-const LABELS = { ...PHASES, QUEUED: "Waiting for its turn", IMPORTED: "Imported", ROLLED_BACK: "Rolled back" };
+const LABELS = { ...PHASES, IMPORTED: "Imported", ROLLED_BACK: "Rolled back" };
 
 // Rows done in the current phase, and rows the phase has to do.
 function work(state) {
@@ -23,8 +24,9 @@ function work(state) {
 
 const PHASE_OF = { IMPORTED: "IMPORTING", ROLLED_BACK: "ROLLING_BACK" };
 
-function phase(status) {
-  return PHASE_OF[status] || status;
+// Waiting for its turn is a phase of its own: the rate starts when the import does.
+function phase(state) {
+  return isWaiting(state) ? "WAITING" : PHASE_OF[state.status] || state.status;
 }
 
 function duration(seconds) {
@@ -45,19 +47,20 @@ export class LivePanel {
   update(state) {
     const [done, total] = work(state);
     const now = performance.now();
-    if (!this.first || phase(this.first.status) !== phase(state.status)) {
-      this.first = { status: state.status, done, at: now };
+    if (!this.first || this.first.phase !== phase(state)) {
+      this.first = { phase: phase(state), done, at: now };
     }
-    // Before the import starts, the bar is the import's: not begun.
-    const percent = state.status in LABELS && state.status !== "QUEUED" ? state.progress : 0;
-    $("progress-label").textContent = LABELS[state.status] || "Import not started";
+    // Before the import starts, the bar is the import's: not begun (a waiting import's progress is 0).
+    const waiting = isWaiting(state);
+    const percent = state.status in LABELS ? state.progress : 0;
+    $("progress-label").textContent = waiting ? "Waiting for its turn" : LABELS[state.status] || "Import not started";
     $("progress-bar").value = percent;
     $("progress-percent").textContent = `${percent} %`;
     $("live-imported").textContent = state.importedRows;
     $("live-failed").textContent = state.failedImportRows;
     const rate = this.rate(state, done, now);
-    const working = state.status in PHASES;
-    $("live-rate").textContent = rate > 0 && state.status in LABELS ? Math.round(rate).toLocaleString() : "–";
+    const working = state.status in PHASES && !waiting;
+    $("live-rate").textContent = rate > 0 && state.status in LABELS && !waiting ? Math.round(rate).toLocaleString() : "–";
     const left = total === null ? NaN : (total - done) / rate;
     $("live-left").textContent = working && rate > 0 ? duration(left) : "–";
   }

@@ -3,7 +3,6 @@
 export const STATUSES = {
   VALIDATING: "Checking rows",
   VALIDATED: "Checked: ready to import",
-  QUEUED: "Waiting for its turn",
   IMPORTING: "Importing",
   IMPORTED: "Imported",
   ROLLING_BACK: "Rolling back",
@@ -12,11 +11,20 @@ export const STATUSES = {
 };
 export const MODES = { STORE: "Create", UPDATE: "Update", UPSERT: "Update or create", VALIDATE: "Check only" };
 // States that change on their own: the page keeps listening to the subscription.
-export const WORKING = ["VALIDATING", "QUEUED", "IMPORTING", "ROLLING_BACK"];
-export const UNDOABLE = ["QUEUED", "IMPORTING", "IMPORTED"];
+export const WORKING = ["VALIDATING", "IMPORTING", "ROLLING_BACK"];
+export const UNDOABLE = ["IMPORTING", "IMPORTED"];
 
 export function statusLabel(status) {
   return STATUSES[status] || status.replaceAll("_", " ").toLowerCase();
+}
+
+// A started import waiting for its organisation's turn: IMPORTING, with its place in line.
+export function isWaiting(current) {
+  return current.queuePosition !== null && current.queuePosition !== undefined;
+}
+
+export function importLabel(current) {
+  return isWaiting(current) ? `Waiting for its turn (position ${current.queuePosition})` : statusLabel(current.status);
 }
 
 export function startHint(current) {
@@ -28,8 +36,10 @@ export function startHint(current) {
         : `${valid} valid rows will be imported; invalid rows are skipped.`;
     case "ERRORED":
       return "Fix the problem above (usually the mapping), then check again.";
-    case "QUEUED":
-      return `Your organisation's other imports run first; this one is number ${current.queuePosition ?? "?"} in line.`;
+    case "IMPORTING":
+      return isWaiting(current)
+        ? `Your organisation's other imports run first; this one is number ${current.queuePosition} in line.`
+        : `${statusLabel(current.status)}…`;
     case "IMPORTED":
       return `Imported ${current.importedRows} rows; ${current.failedImportRows} failed.`;
     default:
@@ -41,12 +51,13 @@ export function undoHint(current) {
   if (current.status === "ROLLED_BACK") {
     return `Rolled back: ${current.rolledBackRows} rows undone, ${current.rollbackConflictRows} left as they were (changed since).`;
   }
+  if (isWaiting(current)) return "Nothing is written yet: rolling back cancels the import.";
   return UNDOABLE.includes(current.status) ? "Undo removes what this import wrote." : "Nothing to undo yet.";
 }
 
 // What a rollback will remove or restore; `noun` names the records ("clients").
 export function rollbackSummary(current, noun) {
-  if (current.status === "QUEUED") return "The import has not started: rolling back cancels it, and nothing is removed.";
+  if (isWaiting(current)) return "The import has not started: rolling back cancels it, and nothing is removed.";
   const count = current.importedRows;
   const what = {
     STORE: `removes the ${count} ${noun} this import created.`,
