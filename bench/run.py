@@ -70,6 +70,8 @@ def environment(args: argparse.Namespace, data_dir: Path, csv_bytes: int) -> dic
         env["DATABASE_URL"] = args.database_url
     if args.broker_url and args.topology == "workers":
         env["BROKER_URL"] = args.broker_url
+        # One chunk message in flight per worker thread, so that every thread has work.
+        env["IMPORTER_CHUNKS_IN_FLIGHT"] = str(args.workers * args.threads)
     if args.chunk_size:
         env["IMPORTER_CHUNK_SIZE"] = str(args.chunk_size)
     return env
