@@ -384,3 +384,28 @@ def test_a_field_the_generator_cannot_build_arguments_for_fails_loudly(owner):
         scalar_for("ID", "ownerId", owner, "variables.a0", [])
     with pytest.raises(CannotBuild, match="scalar JSON"):
         scalar_for("JSON", "payload", owner, "variables.a0", [])
+
+
+# roles within the organisation: a viewer reads, and changes nothing
+
+ADMIN_ONLY = {"saveImportMapping", "createImportMapping"}  # members may not save mappings either
+
+
+def test_a_viewer_may_run_every_query_and_subscription_and_no_mutation(client, db, owner, capsys):
+    viewer = auth(issue_token(db, organisation="Spa One", email="reader@spa-one.test", role="viewer").token)
+    member = auth(issue_token(db, organisation="Spa One", email="doer@spa-one.test", role="member").token)
+    organisation_id = data_of_owner_org(db, owner)
+    before = owner_rows(db, organisation_id)
+    problems, cells = [], 0
+    for op in operations(owner):
+        callers = [("viewer", viewer)] + ([("member", member)] if op.name.split("(")[0] in ADMIN_ONLY else [])
+        for role, headers in callers:
+            cells += 1
+            found = codes(run(client, op, headers))
+            expected = ["FORBIDDEN"] if op.kind == "mutation" else []
+            if found[:1] != expected:
+                problems.append(f"{op.kind} {op.name} as {role}: expected {expected or 'an answer'}, got {found}")
+    assert owner_rows(db, organisation_id) == before
+    with capsys.disabled():
+        print(f"\nrole matrix: {cells} cells")
+    assert not problems, "\n".join(problems)
