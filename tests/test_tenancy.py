@@ -14,6 +14,8 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,8 +39,10 @@ from starlette.testclient import TestClient
 
 from domain.auth import issue_token, revoke_token
 from domain.db import Database
+from domain.settings import Settings
 from graph.schema import build_schema
 from tests.helpers import auth, client_csv, data_of, gql, settle, upload
+from tests.services import postgres_database
 
 # Routes anyone may fetch, and why. Every other route with a path parameter is a download
 # of an organisation's data and is in the matrix.
@@ -281,7 +285,21 @@ def _belongs(table: str, row: dict, organisation_id: str, users: set[str], impor
     return True  # a table that belongs to no organisation: compared whole
 
 
-# the matrix
+# the matrix, on SQLite and on PostgreSQL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    base = Settings(data_dir=tmp_path / "data", chunk_size=3, max_upload_bytes=1_000_000)
+    if request.param == "sqlite":
+        yield base
+        return
+    with postgres_database() as url:
+        configured = base.with_changes(database_url=url)
+        db = Database(configured.effective_database_url)
+        db.migrate()
+        db.dispose()
+        yield configured
 
 
 @pytest.fixture
