@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 
 class DomainError(Exception):
     """Root of every error a user can cause. `code` is machine-readable."""
@@ -67,3 +69,16 @@ class LimitExceeded(DomainError):
         self.code = code
         self.setting = setting
         self.limit = limit
+
+
+class ImportErrorCode(str, enum.Enum):
+    """Why validation in the background left an import ERRORED (`Import.error_code`). BAD_FILE
+    and the limit codes mean what they mean when an upload is refused."""
+
+    MISSING_REQUIRED_FIELDS = "MISSING_REQUIRED_FIELDS"
+    BAD_FILE = "BAD_FILE"
+    CELL_TOO_LONG = "CELL_TOO_LONG"
+    TOO_MANY_COLUMNS = "TOO_MANY_COLUMNS"
+    TOO_MANY_ROWS = "TOO_MANY_ROWS"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    INTERNAL_ERROR = "INTERNAL_ERROR"

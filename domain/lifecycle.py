@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.errors import ImportErrorCode
 from domain.models import Import, utcnow
 from domain.status import ImportStatus, check_move
 
@@ -18,10 +19,11 @@ def finish_validation(record: Import) -> None:
     record.progress = 100
 
 
-def fail_validation(record: Import, reason: str) -> None:
+def fail_validation(record: Import, reason: str, code: ImportErrorCode) -> None:
     move(record, ImportStatus.ERRORED)
     record.validated_at = record.updated_at
     record.error_message = reason
+    record.error_code = code.value
 
 
 def begin_import(record: Import) -> None:

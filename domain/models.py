@@ -104,6 +104,7 @@ class Import(SQLModel, table=True):
     progress: int = 0
     validation_run: int = 0  # bumped by each remap, so a stale run stops writing
     error_message: str | None = Field(default=None, sa_type=Text)
+    error_code: str | None = Field(default=None, max_length=40)  # an ImportErrorCode, with error_message
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     validated_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -20,7 +20,9 @@ from domain.mapping import column_indexes, missing_required
 from domain.models import Import, ImportRow, RowStatus, utcnow
 from domain.ports import ProgressPublisher, TaskQueue
 from domain.rows import FIRST_DATA_ROW, claim_rows, has_rows, last_row_number
+from domain.errors import ImportErrorCode
 from domain.files import FileFormat, FileProblem, reader
+from domain.reading import LimitProblem
 from domain.scheduling import enqueue_import, organisations_waiting, promote_waiting
 from domain.settings import Settings
 from domain.status import WORKING, ImportStatus
@@ -68,7 +70,8 @@ class Processor:
         missing = missing_required(record.mapping, spec)
         if missing:
             self._fail(record, f"No column is mapped to the required field(s) {', '.join(missing)}; "
-                               "choose a column for each with updateImportMapping.")
+                               "choose a column for each with updateImportMapping.",
+                       ImportErrorCode.MISSING_REQUIRED_FIELDS)
             return
         validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record))
         done_through = self._last_stored_row(record.id)
@@ -82,8 +85,11 @@ class Processor:
                 if len(batch) >= VALIDATION_BATCH:
                     self._store_rows(record, batch, progress=min(99, int(rows.fraction_done() * 100)))
                     batch = []
+        except LimitProblem as problem:
+            self._fail(record, problem.error().message, ImportErrorCode(problem.code))
+            return
         except FileProblem as problem:
-            self._fail(record, f"The file cannot be read: {problem.message}.")
+            self._fail(record, f"The file cannot be read: {problem.message}.", ImportErrorCode.BAD_FILE)
             return
         self._store_rows(record, batch, progress=99)
         self._finish_validation(record, spec)
@@ -117,15 +123,16 @@ class Processor:
             if record is None or record.status != ImportStatus.VALIDATING.value:
                 return
             fail_validation(record, "Validation failed because of an error on our side "
-                                    f"(reference {reference}); upload the file again or tell the operator.")
+                                    f"(reference {reference}); upload the file again or tell the operator.",
+                            ImportErrorCode.INTERNAL_ERROR)
             session.add(record)
         self.publisher.publish(import_id)
 
-    def _fail(self, record: Import, reason: str) -> None:
+    def _fail(self, record: Import, reason: str, code: ImportErrorCode) -> None:
         with self.db.write() as session:
             _claim_validation(session, record, total=0, invalid=0, progress=record.progress)
             current = session.get(Import, record.id)
-            fail_validation(current, reason)
+            fail_validation(current, reason, code)
             session.add(current)
 
     def _last_stored_row(self, import_id: uuid.UUID) -> int:

@@ -131,7 +131,7 @@ class ImportService:
             record.mapping = entries
             record.validation_run += 1
             record.total_rows = record.failed_validation_rows = record.progress = 0
-            record.error_message = None
+            record.error_message = record.error_code = None
             record.validated_at = None
             session.add(record)
         self.queue.validate(import_id)

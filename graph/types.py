@@ -15,6 +15,7 @@ from domain.mapping import missing_required
 from domain.models import as_utc
 from domain.samples import column_samples
 from domain.scheduling import position_in_queue
+from domain.errors import ImportErrorCode as DomainImportErrorCode
 from domain.status import ImportStatus as DomainImportStatus
 from domain.types import IMPORT_TYPES, FieldSpec, ImportTypeSpec
 from graph.context import Info
@@ -30,6 +31,22 @@ ImportKind = strawberry.enum(
     description="The kind of records a file holds.",
 )
 Role = strawberry.enum(models.Role, name="Role")
+
+ERROR_CODE_MEANINGS = {
+    DomainImportErrorCode.MISSING_REQUIRED_FIELDS: "A required field has no column: map one with updateImportMapping.",
+    DomainImportErrorCode.BAD_FILE: "The file cannot be read (a malformed CSV, a NUL byte, a broken workbook).",
+    DomainImportErrorCode.CELL_TOO_LONG: "A cell has more characters than IMPORTER_MAX_CELL_CHARS.",
+    DomainImportErrorCode.TOO_MANY_COLUMNS: "A row has more cells than IMPORTER_MAX_COLUMNS.",
+    DomainImportErrorCode.TOO_MANY_ROWS: "The file has more data rows than IMPORTER_MAX_ROWS.",
+    DomainImportErrorCode.FILE_TOO_LARGE: "The workbook unpacks to more bytes than IMPORTER_MAX_UNPACKED_BYTES.",
+    DomainImportErrorCode.INTERNAL_ERROR: "Validation kept failing for a reason of ours; the message has a reference "
+                                          "to quote to the operator.",
+}
+ImportErrorCode = strawberry.enum(
+    enum.Enum("ImportErrorCode", {code.value: strawberry.enum_value(code.value, description=ERROR_CODE_MEANINGS[code])
+                                  for code in DomainImportErrorCode}),
+    description="Why an import is ERRORED. The limit codes and BAD_FILE mean what they mean when an upload is refused.",
+)
 
 
 @strawberry.type
@@ -110,6 +127,10 @@ class ImportObject:
     )
     progress: int = strawberry.field(description="0 to 100: how much of the current phase's work is done.")
     error_message: str | None = strawberry.field(description="Why the import is ERRORED.")
+    error_code: ImportErrorCode | None = strawberry.field(
+        description="Why the import is ERRORED, as a code; null when it is not (or for one that failed before "
+                    "codes were kept, whose message matched no code)."
+    )
     premier_core_mapping_id: str | None
     created_at: datetime
     updated_at: datetime
@@ -184,6 +205,7 @@ class ImportObject:
             rollback_conflict_rows=record.rollback_conflict_rows,
             progress=record.progress,
             error_message=record.error_message,
+            error_code=None if record.error_code is None else ImportErrorCode[record.error_code],
             premier_core_mapping_id=record.premier_core_mapping_id,
             created_at=as_utc(record.created_at),
             updated_at=as_utc(record.updated_at),

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 IMPORT_FIELDS = """
   id type mode status filename sheet headers totalRows importedRows failedValidationRows
-  failedImportRows rolledBackRows rollbackConflictRows progress errorMessage missingRequiredFields
+  failedImportRows rolledBackRows rollbackConflictRows progress errorMessage errorCode missingRequiredFields
   createdAt updatedAt validatedAt importedAt rolledBackAt errorReportUrl
   mapping { column field confidence }
   createdBy { id email }

@@ -278,6 +278,7 @@ def test_a_file_with_bad_rows_is_mapped_reviewed_imported_and_rolled_back(server
     expect(page.locator("#upload-percent")).to_have_text("100 %")
     expect(page.locator("#current-status")).to_have_text("Stopped: needs attention")
     expect(page.locator("#current-message")).to_contain_text("last_name")
+    expect(page.locator("#current-message")).to_have_attribute("data-code", "MISSING_REQUIRED_FIELDS")
 
     # 2. Map: the unknown column shows its values; the missing required field is named.
     expect(page.locator("#map-table tbody tr")).to_have_count(5)

@@ -104,7 +104,7 @@ def test_a_long_cell_deep_in_a_big_file_leaves_the_import_errored_naming_the_lim
         token = issue_token(client.app.state.services.db).token
         created = data_of(upload(client, content, token=token))["createImport"]
         final = settle(client, token, created["id"])
-    assert final["status"] == "ERRORED"
+    assert (final["status"], final["errorCode"]) == ("ERRORED", "CELL_TOO_LONG")
     assert "row 4" in final["errorMessage"] and "100" in final["errorMessage"]
     assert "IMPORTER_MAX_CELL_CHARS" in final["errorMessage"]
 

@@ -31,6 +31,14 @@ function refused(element, error) {
   show(element, error);
 }
 
+// An ERRORED import's message as is, its code on the element like a refusal's.
+function showFailure(element, current) {
+  clear(element);
+  if (current.status !== "ERRORED") return;
+  element.textContent = current.errorMessage || "";
+  element.dataset.code = current.errorCode || "";
+}
+
 // Sign in
 
 async function signIn(value) {
@@ -109,7 +117,7 @@ function setCurrent(current) {
   $("current-type").textContent = typeInfo(current.type).label;
   $("current-mode").textContent = MODES[current.mode];
   $("current-created").textContent = new Date(current.createdAt).toLocaleString();
-  $("current-message").textContent = current.status === "ERRORED" ? current.errorMessage || "" : "";
+  showFailure($("current-message"), current);
   if (state.detailsFor !== current.id) clearDetails();
   renderCounts(current);
   live.update(current);

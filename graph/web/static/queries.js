@@ -1,7 +1,7 @@
 // The GraphQL documents the page sends (see schema.graphql).
 
 const IMPORT = `id type mode status filename headers totalRows importedRows failedValidationRows
-  failedImportRows rolledBackRows rollbackConflictRows progress errorMessage missingRequiredFields
+  failedImportRows rolledBackRows rollbackConflictRows progress errorMessage errorCode missingRequiredFields
   createdAt errorReportUrl queuePosition mapping { column field confidence }`;
 
 export const ME = `query Types { importTypes { type label templateUrl
