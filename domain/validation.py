@@ -23,6 +23,16 @@ class RowOutcome:
         return not self.errors
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def cell_text(cells: Sequence[str], index: int | None) -> str:
+    """A cell trimmed, less the quote the error report and templates put before a formula-like
+    start (so a report fixed and uploaded again validates): one quote, and only then."""
+    text = "" if index is None else cells[index].strip()
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
+
+
 class FieldProblem(ValueError):
     """One field's cell cannot be taken: the message a person reads."""
 
@@ -78,7 +88,7 @@ class RowValidator:
         values: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
         for name, index, check in self.checks:
-            text = "" if index is None else cells[index].strip()
+            text = cell_text(cells, index)
             try:
                 values[name] = check(text)
             except FieldProblem as problem:
@@ -98,8 +108,7 @@ class RowValidator:
 
     def _rule_error(self, name: str, message: str, cells: Sequence[str]) -> dict[str, Any]:
         index = self.columns.get(name)
-        text = "" if index is None else cells[index].strip()
-        return self._field_error(name, message, text)
+        return self._field_error(name, message, cell_text(cells, index))
 
     def _no_match_key(self) -> dict[str, Any]:
         labels = " or ".join(self.spec.field(name).label.lower() for name in self.spec.match_keys)

@@ -1,15 +1,20 @@
 """An import that fails in the background says why in words (errorMessage) and as a code
-(errorCode); validating it again clears both."""
+(errorCode); validating it again clears both. A fixed error report validates when uploaded again."""
 
 from __future__ import annotations
 
+import csv
+import io
+import uuid
 from dataclasses import replace
 
+from sqlmodel import select
 from starlette.testclient import TestClient
 
 from domain.auth import issue_token
+from domain.models import Client
 from graph.app import create_app
-from tests.helpers import CLIENT_HEADER, IMPORT_FIELDS, data_of, gql, settle, upload
+from tests.helpers import CLIENT_HEADER, IMPORT_FIELDS, auth, data_of, gql, settle, start, upload
 from tests.test_workers import app_without_worker, drain
 
 GET_IMPORT = f"query($id: ID!) {{ import(id: $id) {{ {IMPORT_FIELDS} }} }}"
@@ -75,3 +80,33 @@ def test_validation_given_up_is_internal_error_with_its_reference(settings):
     assert (final["status"], final["errorCode"]) == ("ERRORED", "INTERNAL_ERROR")
     assert "(reference " in final["errorMessage"]
 
+
+def test_a_fixed_error_report_uploaded_again_validates_its_neutralised_cells(client, db, token):
+    content = CLIENT_HEADER + ("Ada,Lovelace,not-an-email,+44 20 7946 0000,,,=SUM(1;2)\n"
+                               "Bob,Brown,bob@example.com,,,,'quoted as typed\n")
+    created = data_of(upload(client, content.encode(), token=token))["createImport"]
+    validated = settle(client, token, created["id"])
+    assert (validated["totalRows"], validated["failedValidationRows"]) == (2, 1)
+    report = client.get(validated["errorReportUrl"], headers=auth(token))
+    rows = list(csv.reader(io.StringIO(report.text)))
+    assert rows[1][3:7] == ["'+44 20 7946 0000", "", "", "'=SUM(1;2)"]
+
+    rows[1][2] = "ada@example.com"  # the user fixes the email in the report
+    fixed = io.StringIO()
+    csv.writer(fixed).writerows(rows)
+    again = data_of(upload(client, fixed.getvalue().encode(), token=token))["createImport"]
+    revalidated = settle(client, token, again["id"])
+    assert (revalidated["status"], revalidated["failedValidationRows"]) == ("VALIDATED", 0)
+    data_of(start(client, token, again["id"]))
+    assert settle(client, token, again["id"])["importedRows"] == 1
+    with db.read() as session:
+        ada = session.exec(select(Client).where(Client.import_id == uuid.UUID(again["id"]))).one()
+    assert (ada.phone, ada.notes) == ("+44 20 7946 0000", "=SUM(1;2)")
+
+    bob = data_of(upload(client, (CLIENT_HEADER + "Bob,Brown,bob@example.com,,,,'quoted as typed\n").encode(),
+                         token=token))["createImport"]
+    data_of(start(client, token, settle(client, token, bob["id"])["id"]))
+    settle(client, token, bob["id"])
+    with db.read() as session:
+        kept = session.exec(select(Client).where(Client.import_id == uuid.UUID(bob["id"]))).one()
+    assert kept.notes == "'quoted as typed"
