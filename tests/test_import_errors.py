@@ -8,6 +8,7 @@ import io
 import uuid
 from dataclasses import replace
 
+import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -38,18 +39,23 @@ def test_an_unmapped_required_field_is_missing_required_fields_and_a_remap_clear
     assert (final["status"], final["errorCode"], final["errorMessage"]) == ("VALIDATED", None, None)
 
 
-def test_a_long_cell_found_while_validating_is_cell_too_long_naming_the_limit(settings):
-    """The operator lowered the cell limit while the import waited for a worker: the upload
-    passed, validation finds the cell over the new limit."""
+@pytest.mark.parametrize(("lowered", "code", "setting"), [
+    ({"max_cell_chars": 100}, "CELL_TOO_LONG", "IMPORTER_MAX_CELL_CHARS"),
+    ({"max_rows": 1}, "TOO_MANY_ROWS", "IMPORTER_MAX_ROWS"),
+    ({"max_columns": 6}, "TOO_MANY_COLUMNS", "IMPORTER_MAX_COLUMNS"),
+])
+def test_a_limit_found_while_validating_is_its_code_naming_the_limit(settings, lowered, code, setting):
+    """The operator lowered a limit while the import waited for a worker: the upload passed,
+    validation finds the file over the new limit."""
     content = CLIENT_HEADER + "Ada,Lovelace,ada@example.com,,,,short\n" + f"Bob,Brown,bob@example.com,,,,{'n' * 101}\n"
     with app_without_worker(settings) as client:
         token = issue_token(client.app.state.runtime.db).token
         created = data_of(upload(client, content.encode(), token=token))["createImport"]
-    with TestClient(create_app(replace(settings, max_cell_chars=100))) as client:
+    with TestClient(create_app(replace(settings, **lowered))) as client:
         final = settle(client, token, created["id"])
-    assert (final["status"], final["errorCode"]) == ("ERRORED", "CELL_TOO_LONG")
-    assert "row 3" in final["errorMessage"] and "100" in final["errorMessage"]
-    assert "IMPORTER_MAX_CELL_CHARS" in final["errorMessage"]
+    assert (final["status"], final["errorCode"]) == ("ERRORED", code)
+    limit = next(iter(lowered.values()))
+    assert f"limit of {limit}" in final["errorMessage"] and setting in final["errorMessage"], final["errorMessage"]
 
 
 def test_a_file_unreadable_while_validating_is_bad_file(settings):
