@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from domain.bulk import insert_many
@@ -104,12 +105,11 @@ class Processor:
     def _finish_validation(self, record: Import, spec: ImportTypeSpec) -> None:
         """Mark repeated keys (a batch per transaction, so progress goes on), then VALIDATED."""
         with self.db.read() as session:
-            duplicates = session.connection().execute(_repeated_keys(record.id)).all()
-        for start in range(0, len(duplicates), VALIDATION_BATCH):
-            with self.db.write() as session:
-                marked = _mark_duplicates(session, record, spec, dict(duplicates[start:start + VALIDATION_BATCH]))
-                _claim_validation(session, record, total=0, invalid=marked, progress=99)
-            self.publisher.publish(record.id)
+            for batch in _repeated_keys(session, record.id):
+                with self.db.write() as writing:
+                    marked = _mark_duplicates(writing, record, spec, batch)
+                    _claim_validation(writing, record, total=0, invalid=marked, progress=99)
+                self.publisher.publish(record.id)
         with self.db.write() as session:
             _claim_validation(session, record, total=0, invalid=0, progress=100)
             current = session.get(Import, record.id)
@@ -334,22 +334,29 @@ def _mark_duplicates(session: Session, record: Import, spec: ImportTypeSpec, fir
     return len(cells)
 
 
-def _repeated_keys(import_id: uuid.UUID):  # noqa: ANN202
-    """(row number, first row with the same key) of every row repeating an earlier row's key.
+def _repeated_keys(session: Session, import_id: uuid.UUID) -> Iterator[dict[int, int]]:
+    """Batches of {row number: first row with the same key} of the rows repeating an earlier
+    row's unique key, as the (import_id, match_key, row_number) index is read in order.
 
-    One scan of the (import_id, match_key, row_number) index with a window function (a join
-    on a grouped subquery is planned as a nested loop on PostgreSQL before the new rows have
-    statistics: quadratic). Only valid rows have a match key (a repeat loses its key when
-    marked), so no status test is needed.
+    Streamed, so memory does not grow with the file and batches are marked while the scan
+    goes on. Only valid rows have a match key (a repeat loses its key when marked).
     """
-    numbered = (
-        select(ImportRow.row_number,
-               func.min(ImportRow.row_number).over(partition_by=ImportRow.match_key).label("first_row"))
-        .where(ImportRow.import_id == import_id, ImportRow.match_key.is_not(None))
-        .subquery()
-    )
-    return (select(numbered.c.row_number, numbered.c.first_row)
-            .where(numbered.c.row_number > numbered.c.first_row).order_by(numbered.c.row_number))
+    query = (select(ImportRow.match_key, ImportRow.row_number)
+             .where(ImportRow.import_id == import_id, ImportRow.match_key.is_not(None))
+             .order_by(ImportRow.match_key, ImportRow.row_number))
+    result = session.connection().execution_options(stream_results=True, yield_per=VALIDATION_BATCH).execute(query)
+    batch: dict[int, int] = {}
+    key, first = None, 0
+    for match_key, row_number in result:
+        if match_key != key:
+            key, first = match_key, row_number
+            continue
+        batch[row_number] = first
+        if len(batch) >= VALIDATION_BATCH:
+            yield batch
+            batch = {}
+    if batch:
+        yield batch
 
 
 def _bump(session: Session, record: Import, status: ImportStatus, **values: Any) -> None:
