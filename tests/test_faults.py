@@ -44,8 +44,9 @@ def test_killing_the_workers_mid_import_loses_nothing_and_duplicates_nothing(tmp
         print(f"\nkilled {KILLS} times at importedRows {seen_at_kills}; worker starts {workers.starts}; "
               f"recovery sweeps {sweeps}; final {final['status']} {final['importedRows']}/{VALID_ROWS}")
         run.assert_finished_exactly_once(final, settings.database_url)
-        # The first kill took the worker's fetched messages with it: only the sweep brought them back.
-        assert sweeps >= 1
+        # The messages a dead worker had fetched come back through the Redis broker's own
+        # requeue of dead consumers or through the sweep, whichever is first: the number of
+        # sweeps is reported, not asserted (wait_for_progress asserts each kill was mid-import).
 
 
 def _kill_repeatedly(run: ImportUnderTest, workers: WorkerGroup, *, diagnostics: Callable[[], str]) -> list[int]:
