@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from domain.limits import FileLimits
 from domain.reading import BLOCK, FileFormat, FileProblem, LimitProblem, RowReader, clean_header, detect_format
 from domain.xlsx import XlsxReader, is_xlsx
+
+if TYPE_CHECKING:
+    from domain.models import Import
 
 XLSX = "xlsx"
 FULL_CHECK_BYTES = 8 * 1024 * 1024  # a CSV up to this size is checked whole for the limits at upload
@@ -19,6 +23,12 @@ def detect(path: Path, *, sheet: str | None = None) -> FileFormat:
     if sheet is not None:
         raise FileProblem("a sheet can only be chosen in an XLSX file")
     return detect_format(path)
+
+
+def stored_format(record: Import) -> FileFormat:
+    """How to read an import's stored file: the format found when it was uploaded."""
+    return FileFormat(encoding=record.encoding, delimiter=record.delimiter, skip_first_line=record.skip_first_line,
+                      sheet=record.sheet)
 
 
 def reader(path: Path, fmt: FileFormat, limits: FileLimits = FileLimits()) -> RowReader | XlsxReader:
@@ -74,4 +84,4 @@ def _worth_a_full_pass(path: Path, source: RowReader | XlsxReader, limits: FileL
     return max(newlines, returns) > limits.rows + 1
 
 
-__all__ = ["FileFormat", "FileProblem", "detect", "header", "reader"]
+__all__ = ["FileFormat", "FileProblem", "detect", "header", "reader", "stored_format"]

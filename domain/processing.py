@@ -22,7 +22,7 @@ from domain.models import Import, ImportRow, RowStatus, utcnow
 from domain.ports import ProgressPublisher, TaskQueue
 from domain.rows import FIRST_DATA_ROW, claim_rows, has_rows, last_row_number
 from domain.errors import ImportErrorCode
-from domain.files import FileFormat, FileProblem, reader
+from domain.files import FileProblem, reader, stored_format
 from domain.reading import LimitProblem
 from domain.scheduling import enqueue_import, organisations_waiting, promote_waiting
 from domain.settings import Settings
@@ -76,7 +76,7 @@ class Processor:
             return
         validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record))
         done_through = self._last_stored_row(record.id)
-        rows = reader(self.settings.data_dir / record.stored_path, _file_format(record), self.settings.file_limits)
+        rows = reader(self.settings.data_dir / record.stored_path, stored_format(record), self.settings.file_limits)
         batch: list[dict[str, Any]] = []
         try:
             for row_number, cells in rows.rows():
@@ -276,11 +276,6 @@ class Processor:
         elif status is ImportStatus.ROLLING_BACK:
             for _ in range(self.settings.lanes):
                 self.queue.rollback_next_chunk(import_id)
-
-
-def _file_format(record: Import) -> FileFormat:
-    return FileFormat(encoding=record.encoding, delimiter=record.delimiter, skip_first_line=record.skip_first_line,
-                      sheet=record.sheet)
 
 
 def _row_values(import_id: uuid.UUID, row_number: int, cells: list[str], outcome: RowOutcome) -> dict[str, Any]:

@@ -10,8 +10,7 @@ from domain.access import owned_import
 from domain.auth import Principal
 from domain.db import Database
 from domain.errors import BadInput
-from domain.files import FileFormat, FileProblem, reader
-from domain.models import Import
+from domain.files import FileFormat, FileProblem, reader, stored_format
 
 MAX_SAMPLES = 10
 ROWS_SCANNED = 200  # a sparse column may show fewer values than asked
@@ -35,7 +34,7 @@ def column_samples(
         record = owned_import(session, principal, import_id)
     values: list[list[str]] = [[] for _ in record.headers]
     try:
-        _collect(data_dir / record.stored_path, _file_format(record), values, count)
+        _collect(data_dir / record.stored_path, stored_format(record), values, count)
     except (FileProblem, OSError):
         pass
     return [ColumnSample(column, found) for column, found in zip(record.headers, values, strict=True)]
@@ -54,8 +53,3 @@ def _collect(path: Path, fmt: FileFormat, values: list[list[str]], count: int) -
                 return
     finally:
         rows.close()
-
-
-def _file_format(record: Import) -> FileFormat:
-    return FileFormat(encoding=record.encoding, delimiter=record.delimiter,
-                      skip_first_line=record.skip_first_line, sheet=record.sheet)
