@@ -20,10 +20,10 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
-    OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     get_named_type,
+    get_operation_ast,
     value_from_ast,
 )
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
@@ -127,14 +127,13 @@ class _Walk:
 
 
 def query_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict) -> int:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
-    if len(chosen) != 1:
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
         return 0
     root = {OperationType.QUERY: schema.query_type, OperationType.MUTATION: schema.mutation_type,
-            OperationType.SUBSCRIPTION: schema.subscription_type}[chosen[0].operation]
+            OperationType.SUBSCRIPTION: schema.subscription_type}[operation.operation]
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    return _cost(chosen[0].selection_set, root, _Walk(schema, fragments, variables))
+    return _cost(operation.selection_set, root, _Walk(schema, fragments, variables))
 
 
 def _cost(selection_set: SelectionSetNode, parent: object, walk: _Walk) -> int:
