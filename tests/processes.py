@@ -16,11 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-import pytest
-
 from domain.db import Database
 from domain.settings import Settings
-from tests.services import clean_redis, postgres_database, require, unique_prefix
+from tests.services import clean_redis, postgres_database, require, skip_or_fail, unique_prefix
 
 ROOT = Path(__file__).parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -71,13 +69,6 @@ def require_program(name: str, *candidates: str) -> str:
     raise AssertionError("unreachable")
 
 
-def skip_or_fail(message: str) -> None:
-    """Skip the test for want of something installed, or fail it in CI (IMPORTER_REQUIRE_SERVICES=1)."""
-    if os.environ.get("IMPORTER_REQUIRE_SERVICES") == "1":
-        pytest.fail(message + " (IMPORTER_REQUIRE_SERVICES=1)")
-    pytest.skip(message)
-
-
 class WorkerGroup:
     """`importer worker` in a session of its own: it execs dramatiq, which forks worker
     processes, so stopping it means signalling the whole process group."""
@@ -124,20 +115,7 @@ class WorkerGroup:
 
     def _signal(self, signum: int, timeout: float = 10, *, group: bool = True) -> int:
         process, self.process = self.process, None
-        if process is None:
-            return 0
-        if group:
-            _signal_group(process.pid, signum)
-        else:
-            process.send_signal(signum)
-        try:
-            code = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _signal_group(process.pid, signal.SIGKILL)
-            code = process.wait()
-        # Children of the group may outlive the leader for a moment; make sure none are left.
-        _signal_group(process.pid, signal.SIGKILL)
-        return code
+        return _end(process, signum, timeout=timeout, group=group)
 
 
 @contextmanager
@@ -196,16 +174,26 @@ class ChildProcess:
 
     def _stop(self, signum: int, *, timeout: float) -> int:
         process, self.process = self.process, None
-        if process is None:
-            return 0
+        return _end(process, signum, timeout=timeout)
+
+
+def _end(process: subprocess.Popen | None, signum: int, *, timeout: float, group: bool = True) -> int:
+    """`signum` to the process's group (or to the process alone), a wait of at most `timeout` s,
+    then SIGKILL to the group; the exit code (0 when there was no process)."""
+    if process is None:
+        return 0
+    if group:
         _signal_group(process.pid, signum)
-        try:
-            code = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _signal_group(process.pid, signal.SIGKILL)
-            code = process.wait()
-        _signal_group(process.pid, signal.SIGKILL)  # anything of the group left behind
-        return code
+    else:
+        process.send_signal(signum)
+    try:
+        code = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _signal_group(process.pid, signal.SIGKILL)
+        code = process.wait()
+    # Children of the group may outlive the leader for a moment; make sure none are left.
+    _signal_group(process.pid, signal.SIGKILL)
+    return code
 
 
 def _signal_group(pid: int, signum: int) -> None:
@@ -302,11 +290,9 @@ class ServerProcess(ChildProcess):
 
     def __init__(self, settings: Settings, *, log: Path, sweep_seconds: float = 2) -> None:
         self.port = free_port()
-        env = os.environ | worker_environment(settings) | {
-            "IMPORTER_SWEEP_SECONDS": str(sweep_seconds),
-            # The test's own rate limit (off when built in code): the tests poll many times a second.
-            "IMPORTER_REQUESTS_PER_MINUTE": str(settings.requests_per_minute),
-        }
+        # worker_environment carries the test's own rate limit (off when built in code): the tests poll many
+        # times a second.
+        env = os.environ | worker_environment(settings) | {"IMPORTER_SWEEP_SECONDS": str(sweep_seconds)}
         super().__init__([str(Path(sys.executable).parent / "importer"), "serve", "--no-worker",
                           "--host", "127.0.0.1", "--port", str(self.port)], log=log, env=env)
 

@@ -20,10 +20,14 @@ def require(name: str) -> None:
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     except OSError:
-        message = f"{name} is not answering on 127.0.0.1:{port}"
-        if os.environ.get("IMPORTER_REQUIRE_SERVICES") == "1":
-            pytest.fail(message + " (IMPORTER_REQUIRE_SERVICES=1)")
-        pytest.skip(message)
+        skip_or_fail(f"{name} is not answering on 127.0.0.1:{port}")
+
+
+def skip_or_fail(message: str) -> None:
+    """Skip the test for want of something installed, or fail it in CI (IMPORTER_REQUIRE_SERVICES=1)."""
+    if os.environ.get("IMPORTER_REQUIRE_SERVICES") == "1":
+        pytest.fail(message + " (IMPORTER_REQUIRE_SERVICES=1)")
+    pytest.skip(message)
 
 
 @contextmanager

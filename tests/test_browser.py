@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+
+from tests.processes import free_port
+from tests.services import skip_or_fail
 
 ROOT = Path(__file__).parent.parent
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -48,10 +50,7 @@ def _require_browser() -> None:
         problems.append("the playwright package is not installed (pip install -e '.[dev]')")
     if not problems:
         return
-    message = "; ".join(problems)
-    if os.environ.get("IMPORTER_REQUIRE_SERVICES") == "1":
-        pytest.fail(message + " (IMPORTER_REQUIRE_SERVICES=1)")
-    pytest.skip(message)
+    skip_or_fail("; ".join(problems))
 
 
 @dataclass
@@ -66,12 +65,6 @@ class Server:
                    "--role", role, "--data-dir", str(self.data_dir)]
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
         return done.stdout.strip().splitlines()[-1]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait_until_serving(process: subprocess.Popen, url: str, log: Path) -> str | None:
@@ -96,7 +89,7 @@ def _wait_until_serving(process: subprocess.Popen, url: str, log: Path) -> str |
 def served(data_dir: Path, *options: str, env: dict[str, str]) -> Iterator[tuple[str, str | None]]:
     """`importer serve` (SQLite in `data_dir`, embedded worker) on a free loopback port: its
     URL and first-start token. Stopped with SIGTERM afterwards."""
-    port = _free_port()
+    port = free_port()
     log = data_dir.parent / f"serve-{port}.log"
     command = [str(Path(sys.executable).parent / "importer"), "serve", "--host", "127.0.0.1", "--port", str(port),
                "--data-dir", str(data_dir), *options]
