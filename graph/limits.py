@@ -29,6 +29,7 @@ from graphql import (
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 
 from domain.errors import LimitExceeded
+from domain.queries import MAX_PAGE
 from domain.settings import LIMIT_VARIABLES, Settings
 
 
@@ -200,13 +201,12 @@ class SubscriptionSlots:
 
 # page size
 
-MOST_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 25  # what `first` is when left out: always allowed
 
 
 def page_size(first: int, settings: Settings) -> int:
     """`first` when it is within the page size limit (25 to 500), else LimitExceeded."""
-    limit = max(DEFAULT_PAGE_SIZE, min(settings.max_page_size, MOST_PAGE_SIZE))
+    limit = max(DEFAULT_PAGE_SIZE, min(settings.max_page_size, MAX_PAGE))
     if first > limit:
         raise LimitExceeded(f"`first` is {first:,}; a page has at most {limit:,} items (IMPORTER_MAX_PAGE_SIZE). "
                             "Page on with `after`.", code="PAGE_TOO_LARGE", setting="IMPORTER_MAX_PAGE_SIZE",
