@@ -21,8 +21,12 @@ from domain.errors import BadInput
 from domain.models import Import, ImportRow, RowStatus
 from domain.access import owned_import
 from domain.types import get_type
+from domain.validation import FORMULA_STARTS
 
 MAX_PAGE = 500
+# What neutralise() quotes: a formula's start (validation's cell_text takes that quote off
+# again when a report comes back), or a tab or a return.
+_NEUTRALISED = (*FORMULA_STARTS, "\t", "\r")
 T = TypeVar("T")
 
 
@@ -159,7 +163,7 @@ def _reason(error: dict[str, Any]) -> str:
 
 def neutralise(cell: str) -> str:
     """Prefix a quote to a cell a spreadsheet would treat as a formula."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+    return "'" + cell if cell[:1] in _NEUTRALISED else cell
 
 
 def _csv_line(cells: list[str]) -> str:

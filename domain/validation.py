@@ -23,7 +23,7 @@ class RowOutcome:
         return not self.errors
 
 
-FORMULA_STARTS = ("=", "+", "-", "@")
+FORMULA_STARTS = ("=", "+", "-", "@")  # what queries.neutralise quotes in reports and templates
 
 
 def cell_text(cells: Sequence[str], index: int | None) -> str:
