@@ -18,7 +18,6 @@ from domain.types.base import CURRENCIES, DEFAULT_CURRENCY, FieldKind, FieldSpec
 __all__ = ["CURRENCIES", "DEFAULT_CURRENCY", "PARSERS", "parse_field", "parser_for"]
 
 _ATEXT = r"-A-Za-z0-9!#$%&'*+/=?^_`{|}~"  # hyphen first: it goes inside character classes
-_LOCAL = rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _DOMAIN = rf"(?:{_LABEL}\.)+(?:[A-Za-z]{{2,63}}|xn--[A-Za-z0-9-]{{1,59}})"
 _ASCII_DOMAIN = re.compile(_DOMAIN)
