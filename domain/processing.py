@@ -24,7 +24,7 @@ from domain.rows import FIRST_DATA_ROW, claim_rows, has_rows, last_row_number
 from domain.errors import ImportErrorCode
 from domain.files import FileProblem, reader, stored_format
 from domain.reading import LimitProblem
-from domain.scheduling import enqueue_import, organisations_waiting, promote_waiting
+from domain.scheduling import enqueue_import, enqueue_started, organisations_waiting, promote_waiting
 from domain.settings import Settings
 from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
@@ -172,9 +172,7 @@ class Processor:
         except StaleWork:
             return False
         self.publisher.publish(import_id)
-        for started in promoted:
-            enqueue_import(self.queue, self.settings, started)
-            self.publisher.publish(started.id)
+        enqueue_started(self.queue, self.publisher, self.settings, promoted)
         return bool(rows) and record.status == ImportStatus.IMPORTING.value
 
     def _after_import_chunk(self, session: Session, record: Import) -> list[Import]:

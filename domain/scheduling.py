@@ -20,7 +20,7 @@ from domain.auth import Principal
 from domain.db import Database
 from domain.lifecycle import take_slot, wait_for_slot
 from domain.models import Import, Organisation
-from domain.ports import TaskQueue
+from domain.ports import ProgressPublisher, TaskQueue
 from domain.settings import Settings
 from domain.status import ImportStatus
 
@@ -84,6 +84,15 @@ def enqueue_import(queue: TaskQueue, settings: Settings, record: Import) -> None
     """Queue the first messages of an import that has just taken a slot."""
     for _ in range(lanes_for(record.total_rows - record.failed_validation_rows, settings)):
         queue.import_next_chunk(record.id)
+
+
+def enqueue_started(queue: TaskQueue, publisher: ProgressPublisher, settings: Settings,
+                    started: list[Import]) -> None:
+    """Queue the work of imports that have just taken a slot, once that has been committed,
+    and tell their watchers."""
+    for record in started:
+        enqueue_import(queue, settings, record)
+        publisher.publish(record.id)
 
 
 def _waiting(organisation_id: uuid.UUID):  # noqa: ANN202

@@ -23,7 +23,7 @@ from domain.mappings import saved_entries
 from domain.models import Import, ImportMode, ImportRow, Role, RowStatus
 from domain.ports import ProgressPublisher, TaskQueue
 from domain.rows import has_rows
-from domain.scheduling import enqueue_import, lanes_for, promote_waiting, start_or_queue
+from domain.scheduling import enqueue_started, lanes_for, promote_waiting, start_or_queue
 from domain.settings import Settings
 from domain.status import ImportStatus
 from domain.storage import save_upload, upload_path
@@ -157,7 +157,7 @@ class ImportService:
             else:
                 started = start_or_queue(session, record, limit=self.settings.max_running_imports_per_organisation)
             session.add(record)
-        self._start(started)
+        enqueue_started(self.queue, self.publisher, self.settings, started)
         self.publisher.publish(import_id)
         return record
 
@@ -178,15 +178,9 @@ class ImportService:
         if record.status == ImportStatus.ROLLING_BACK.value:
             for _ in range(lanes_for(record.imported_rows, self.settings)):
                 self.queue.rollback_next_chunk(import_id)
-        self._start(started)
+        enqueue_started(self.queue, self.publisher, self.settings, started)
         self.publisher.publish(import_id)
         return record
-
-    def _start(self, started: list[Import]) -> None:
-        """Queue the work of imports that have just taken a slot, after their commit."""
-        for record in started:
-            enqueue_import(self.queue, self.settings, record)
-            self.publisher.publish(record.id)
 
 
 def _read_file_header(path, sheet, limits):  # noqa: ANN001, ANN202
