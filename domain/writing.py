@@ -129,7 +129,7 @@ def _resolve(session: Session, record: Import, spec: ImportTypeSpec,
 
 
 class _Existing:
-    """The organisation's records this chunk may touch, found in two queries at most."""
+    """The organisation's records this chunk may touch, found in one query (on PostgreSQL, one per key column)."""
 
     def __init__(self, session: Session, spec: ImportTypeSpec, organisation_id: uuid.UUID,
                  rows: list[tuple[list[tuple[str, Any]], tuple[str, Any] | None]]) -> None:
