@@ -13,6 +13,7 @@ from domain.auth import authenticate
 from domain.db import is_outage
 from domain.errors import DomainError, NotFound
 from graph.context import Services
+from graph.errors import DATABASE_UNAVAILABLE
 from graph.threads import call
 
 STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404}
@@ -32,8 +33,7 @@ async def error_report(request: Request) -> Response:
     except Exception as error:
         if not is_outage(error):
             raise
-        return _refusal("The database is not answering right now; try again in a few seconds.",
-                        "SERVICE_UNAVAILABLE", 503)
+        return _refusal(DATABASE_UNAVAILABLE, "SERVICE_UNAVAILABLE", 503)
     filename = f"{record.filename.rsplit('.', 1)[0]}-errors.csv".replace('"', "")
 
     async def body():  # noqa: ANN202

@@ -18,6 +18,9 @@ from graph.limits import coded_refusal
 
 log = logging.getLogger("importer.errors")
 
+# What a caller is told while the database is down (GraphQL errors and the error report download).
+DATABASE_UNAVAILABLE = "The database is not answering right now; try again in a few seconds."
+
 # Strawberry's refusals of a malformed request (no query, an operationName the document lacks).
 REQUEST_ERRORS = (MissingQueryError, CannotGetOperationTypeError)
 
@@ -44,7 +47,7 @@ def _database_unavailable(error: GraphQLError) -> GraphQLError:
     """The database is down or unreachable: say so, and that trying again later helps."""
     log.warning("database unavailable at %s: %s", error.path, type(error.original_error).__name__)
     return GraphQLError(
-        message="The database is not answering right now; try again in a few seconds.",
+        message=DATABASE_UNAVAILABLE,
         nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
         extensions={"code": "SERVICE_UNAVAILABLE"},
     )
