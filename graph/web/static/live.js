@@ -1,15 +1,10 @@
 // The live progress panel: bar, counts, rows per second and time left, from the states the
 // importProgress subscription sends.
 import { $ } from "/web/dom.js";
-import { isWaiting } from "/web/wording.js";
+import { STATUSES, WORKING, isWaiting } from "/web/wording.js";
 
-
-const PHASES = {
-  VALIDATING: "Checking rows",
-  IMPORTING: "Importing",
-  ROLLING_BACK: "Rolling back",
-};
-const LABELS = { ...PHASES, IMPORTED: "Imported", ROLLED_BACK: "Rolled back" };
+// The statuses the panel measures: a phase under way, or the end it reached.
+const MEASURED = [...WORKING, "IMPORTED", "ROLLED_BACK"];
 
 // Rows done in the current phase, and rows the phase has to do.
 function work(state) {
@@ -52,15 +47,16 @@ export class LivePanel {
     }
     // Before the import starts, the bar is the import's: not begun (a waiting import's progress is 0).
     const waiting = isWaiting(state);
-    const percent = state.status in LABELS ? state.progress : 0;
-    $("progress-label").textContent = waiting ? "Waiting for its turn" : LABELS[state.status] || "Import not started";
+    const measured = MEASURED.includes(state.status);
+    const percent = measured ? state.progress : 0;
+    $("progress-label").textContent = waiting ? "Waiting for its turn" : measured ? STATUSES[state.status] : "Import not started";
     $("progress-bar").value = percent;
     $("progress-percent").textContent = `${percent} %`;
     $("live-imported").textContent = state.importedRows;
     $("live-failed").textContent = state.failedImportRows;
     const rate = this.rate(state, done, now);
-    const working = state.status in PHASES && !waiting;
-    $("live-rate").textContent = rate > 0 && state.status in LABELS && !waiting ? Math.round(rate).toLocaleString() : "–";
+    const working = WORKING.includes(state.status) && !waiting;
+    $("live-rate").textContent = rate > 0 && measured && !waiting ? Math.round(rate).toLocaleString() : "–";
     const left = total === null ? NaN : (total - done) / rate;
     $("live-left").textContent = working && rate > 0 ? duration(left) : "–";
   }
@@ -70,7 +66,7 @@ export class LivePanel {
     if (this.first.rate !== undefined) return this.first.rate;
     const seconds = (now - this.first.at) / 1000;
     const rate = seconds > 0 ? (done - this.first.done) / seconds : NaN;
-    if (!(state.status in PHASES) && state.status in LABELS) this.first.rate = rate;
+    if (!WORKING.includes(state.status) && MEASURED.includes(state.status)) this.first.rate = rate;
     return rate;
   }
 }
