@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from domain.errors import LimitExceeded
+from domain.errors import ImportErrorCode, LimitExceeded
 from domain.limits import FileLimits
 
 BLOCK = 1024 * 1024  # bytes read at a time when checking the whole file
@@ -61,18 +61,18 @@ class LimitProblem(FileProblem):
 
 def too_many_rows(limits: FileLimits) -> LimitProblem:
     return LimitProblem(f"more than the limit of {limits.rows:,} data rows (IMPORTER_MAX_ROWS)",
-                        code="TOO_MANY_ROWS", setting="IMPORTER_MAX_ROWS", limit=limits.rows)
+                        code=ImportErrorCode.TOO_MANY_ROWS.value, setting="IMPORTER_MAX_ROWS", limit=limits.rows)
 
 
 def too_many_columns(row_number: int, count: int, limits: FileLimits) -> LimitProblem:
     return LimitProblem(f"row {row_number}: {count:,} cells, more than the limit of {limits.columns:,} columns "
-                        "(IMPORTER_MAX_COLUMNS)", code="TOO_MANY_COLUMNS", setting="IMPORTER_MAX_COLUMNS",
-                        limit=limits.columns)
+                        "(IMPORTER_MAX_COLUMNS)", code=ImportErrorCode.TOO_MANY_COLUMNS.value,
+                        setting="IMPORTER_MAX_COLUMNS", limit=limits.columns)
 
 
 def cell_too_long(row_number: int, limits: FileLimits, *, hint: str = "") -> LimitProblem:
     return LimitProblem(f"row {row_number}: a value is longer than the limit of {limits.cell_chars:,} characters "
-                        f"(IMPORTER_MAX_CELL_CHARS){hint}", code="CELL_TOO_LONG",
+                        f"(IMPORTER_MAX_CELL_CHARS){hint}", code=ImportErrorCode.CELL_TOO_LONG.value,
                         setting="IMPORTER_MAX_CELL_CHARS", limit=limits.cell_chars)
 
 

@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
-from domain.errors import BadFile, LimitExceeded
+from domain.errors import BadFile, ImportErrorCode, LimitExceeded
 
 BLOCK = 1024 * 1024
 
@@ -29,8 +29,8 @@ def save_upload(source: BinaryIO, destination: Path, *, max_bytes: int) -> int:
                 if size > max_bytes:
                     raise LimitExceeded(
                         f"The file is larger than the limit of {max_bytes:,} bytes (IMPORTER_MAX_UPLOAD_BYTES); "
-                        "split it into smaller files.", code="FILE_TOO_LARGE", setting="IMPORTER_MAX_UPLOAD_BYTES",
-                        limit=max_bytes,
+                        "split it into smaller files.", code=ImportErrorCode.FILE_TOO_LARGE.value,
+                        setting="IMPORTER_MAX_UPLOAD_BYTES", limit=max_bytes,
                     )
                 out.write(block)
         if size == 0:

@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from domain.errors import ImportErrorCode
 from domain.limits import FileLimits
 from domain.reading import FileProblem, LimitProblem, cell_too_long, too_many_columns, too_many_rows
 
@@ -152,7 +153,8 @@ def refuse_zip_bomb(path: Path, limits: FileLimits) -> None:
     unpacked = sum(part.file_size for part in parts)
     if unpacked > limits.unpacked_bytes:
         raise LimitProblem(f"the workbook unpacks to {unpacked:,} bytes, more than the limit of "
-                           f"{limits.unpacked_bytes:,} (IMPORTER_MAX_UNPACKED_BYTES)", code="FILE_TOO_LARGE",
+                           f"{limits.unpacked_bytes:,} (IMPORTER_MAX_UNPACKED_BYTES)",
+                           code=ImportErrorCode.FILE_TOO_LARGE.value,
                            setting="IMPORTER_MAX_UNPACKED_BYTES", limit=limits.unpacked_bytes)
     for part in parts:
         if part.file_size > BOMB_FLOOR and part.file_size > BOMB_RATIO * max(1, part.compress_size):
