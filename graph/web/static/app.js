@@ -31,6 +31,16 @@ function refused(element, error) {
   show(element, error);
 }
 
+// Runs `action`, its refusal shown in `element` (cleared first).
+async function attempt(element, action) {
+  clear(element);
+  try {
+    await action();
+  } catch (error) {
+    refused(element, error);
+  }
+}
+
 // An ERRORED import's message as is, its code on the element like a refusal's.
 function showFailure(element, current) {
   clear(element);
@@ -244,23 +254,13 @@ async function submitSave(event) {
 
 // 3. Review
 
-async function pageErrors(move) {
-  clear($("review-error"));
-  try {
-    await move();
-  } catch (error) {
-    refused($("review-error"), error);
-  }
+function pageErrors(move) {
+  return attempt($("review-error"), move);
 }
 
-async function downloadReport() {
-  clear($("review-error"));
+function downloadReport() {
   const name = `${state.current.filename.replace(/\.[^.]*$/, "")}-errors.csv`;
-  try {
-    await download(state.current.errorReportUrl, name);
-  } catch (error) {
-    refused($("review-error"), error);
-  }
+  return attempt($("review-error"), () => download(state.current.errorReportUrl, name));
 }
 
 // 4. Import and 5. Undo
@@ -303,13 +303,8 @@ async function closeRollback() {
 
 // 6. History
 
-async function showHistory(move = () => history.show()) {
-  clear($("history-error"));
-  try {
-    await move();
-  } catch (error) {
-    refused($("history-error"), error);
-  }
+function showHistory(move = () => history.show()) {
+  return attempt($("history-error"), move);
 }
 
 function wire() {
