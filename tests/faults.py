@@ -10,6 +10,7 @@ import httpx2 as httpx
 
 from starlette.testclient import TestClient
 
+from domain.auth import issue_token
 from tests.helpers import Subscription, client_csv, data_of, gql, start, upload
 from tests.processes import wait_for
 
@@ -64,6 +65,15 @@ class ImportUnderTest:
         assert (final["status"], final["importedRows"], final["failedImportRows"], final["failedValidationRows"]) \
             == ("IMPORTED", self.valid, 0, self.invalid), final
         assert_imported_exactly_once(database_url, self.id, valid=self.valid, invalid=self.invalid)
+
+
+def start_import(client: TestClient, *, valid: int, invalid: int) -> ImportUnderTest:
+    """A new token, then an import of `valid` and `invalid` rows uploaded, validated and started;
+    the token is `run.token`."""
+    run = ImportUnderTest(client, issue_token(client.app.state.services.db).token, valid=valid, invalid=invalid)
+    run.upload_and_validate()
+    run.start()
+    return run
 
 
 def assert_imported_exactly_once(database_url: str, import_id: str, *, valid: int, invalid: int) -> None:

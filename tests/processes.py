@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from domain.db import Database
 from domain.settings import Settings
@@ -119,7 +119,8 @@ class WorkerGroup:
 
 
 @contextmanager
-def worker_group(settings: Settings, **options: int) -> Iterator[WorkerGroup]:
+def worker_group(settings: Settings, **options: Any) -> Iterator[WorkerGroup]:
+    """A WorkerGroup(settings, **options) started, and stopped afterwards."""
     group = WorkerGroup(settings, **options)
     group.start()
     try:

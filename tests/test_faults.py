@@ -13,9 +13,9 @@ from starlette.testclient import TestClient
 from domain.auth import issue_token
 from domain.settings import Settings
 from graph.app import create_app
-from tests.faults import ImportUnderTest
+from tests.faults import ImportUnderTest, start_import
 from tests.helpers import client_csv, data_of, upload
-from tests.processes import REDIS_URL, WorkerGroup, redis_production
+from tests.processes import REDIS_URL, WorkerGroup, redis_production, worker_group
 from workers.sweep import RecoverySweep, sweep_seconds_from_env
 
 KILLS = 3
@@ -26,21 +26,14 @@ INVALID_ROWS = 7
 @pytest.mark.timeout(420)
 def test_killing_the_workers_mid_import_loses_nothing_and_duplicates_nothing(tmp_path: Path):
     with redis_production(tmp_path, chunk_size=50) as settings:
-        workers = WorkerGroup(settings, processes=1, threads=2, log=tmp_path / "workers.log")
-        workers.start()
-        try:
+        with worker_group(settings, processes=1, threads=2, log=tmp_path / "workers.log") as workers:
             with TestClient(create_app(settings, sweep_seconds=2)) as client:
-                token = issue_token(client.app.state.services.db).token
                 sweep = client.app.state.sweep
-                run = ImportUnderTest(client, token, valid=VALID_ROWS, invalid=INVALID_ROWS)
-                run.upload_and_validate()
-                run.start()
+                run = start_import(client, valid=VALID_ROWS, invalid=INVALID_ROWS)
                 seen_at_kills = _kill_repeatedly(run, workers, diagnostics=lambda: _diagnostics(settings, workers, sweep))
                 # Bounded: if it never finishes, say what the queue and the sweep looked like.
                 final = run.wait_until_finished(what=lambda: f"({_diagnostics(settings, workers, sweep)})")
                 sweeps = sweep.resumes
-        finally:
-            workers.stop()
         print(f"\nkilled {KILLS} times at importedRows {seen_at_kills}; worker starts {workers.starts}; "
               f"recovery sweeps {sweeps}; final {final['status']} {final['importedRows']}/{VALID_ROWS}")
         run.assert_finished_exactly_once(final, settings.database_url)

@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
 from graph.app import create_app
-from tests.faults import ImportUnderTest, assert_subscription_saw_it_finish, subscribe_while_importing
-from tests.processes import PrivateRabbitMQ, PrivateRedis, WorkerGroup, postgres_production, wait_for
+from tests.faults import assert_subscription_saw_it_finish, start_import, subscribe_while_importing
+from tests.processes import PrivateRabbitMQ, PrivateRedis, postgres_production, wait_for, worker_group
 
 VALID_ROWS = 3000
 INVALID_ROWS = 7
@@ -35,16 +34,11 @@ def broker(request, tmp_path: Path) -> Iterator[PrivateRedis | PrivateRabbitMQ]:
 @pytest.mark.timeout(420)
 def test_restarting_the_broker_mid_import_loses_nothing_and_duplicates_nothing(broker, tmp_path: Path):
     with postgres_production(tmp_path, broker_url=broker.url, chunk_size=50) as settings:
-        workers = WorkerGroup(settings, processes=1, threads=2, log=tmp_path / "workers.log")
-        workers.start()
-        try:
+        with worker_group(settings, processes=1, threads=2, log=tmp_path / "workers.log") as workers:
             with TestClient(create_app(settings, sweep_seconds=2)) as client:
-                token = issue_token(client.app.state.services.db).token
-                run = ImportUnderTest(client, token, valid=VALID_ROWS, invalid=INVALID_ROWS)
-                run.upload_and_validate()
-                run.start()
+                run = start_import(client, valid=VALID_ROWS, invalid=INVALID_ROWS)
                 at_restart = run.wait_for_progress()["importedRows"]
-                subscription = subscribe_while_importing(client, token, run.id)  # open across the restart
+                subscription = subscribe_while_importing(client, run.token, run.id)  # open across the restart
 
                 broker.kill()
                 down = wait_for(lambda: client.get("/ready"), lambda r: r.status_code == 503, timeout=30,
@@ -59,8 +53,6 @@ def test_restarting_the_broker_mid_import_loses_nothing_and_duplicates_nothing(b
                 sweeps = client.app.state.sweep.resumes
             # Nobody restarted the workers: they reconnected to the broker by themselves.
             assert (workers.alive(), workers.starts) == (True, 1), workers.output_tail()
-        finally:
-            workers.stop()
         print(f"\n{type(broker).__name__} restarted at importedRows {at_restart}; recovery sweeps {sweeps}; "
               f"final {final['status']} {final['importedRows']}/{VALID_ROWS}, failed {final['failedImportRows']}")
         run.assert_finished_exactly_once(final, settings.database_url)

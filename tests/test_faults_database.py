@@ -14,11 +14,10 @@ import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
 from graph.app import create_app
-from tests.faults import COUNTS, ImportUnderTest, assert_subscription_saw_it_finish, subscribe_while_importing
+from tests.faults import COUNTS, assert_subscription_saw_it_finish, start_import, subscribe_while_importing
 from tests.helpers import auth, gql
-from tests.processes import ServerProcess, WorkerGroup, redis_production, wait_for
+from tests.processes import ServerProcess, redis_production, wait_for, worker_group
 from tests.proxy import TcpProxy
 
 VALID_ROWS = 3000
@@ -52,20 +51,15 @@ def _hold_outage(proxy: TcpProxy, *, since: float) -> int:
 def test_a_database_outage_mid_import_is_reported_and_survived(tmp_path: Path):
     with redis_production(tmp_path, chunk_size=50) as direct, TcpProxy("127.0.0.1", 5432) as proxy:
         settings = direct.with_changes(database_url=direct.database_url.replace(":5432/", f":{proxy.port}/"))
-        workers = WorkerGroup(settings, processes=1, threads=2, log=tmp_path / "workers.log")
-        workers.start()
-        try:
+        with worker_group(settings, processes=1, threads=2, log=tmp_path / "workers.log") as workers:
             with TestClient(create_app(settings, sweep_seconds=2)) as client:
-                token = issue_token(client.app.state.services.db).token
-                run = ImportUnderTest(client, token, valid=VALID_ROWS, invalid=INVALID_ROWS)
-                run.upload_and_validate()
-                run.start()
+                run = start_import(client, valid=VALID_ROWS, invalid=INVALID_ROWS)
                 at_cut = run.wait_for_progress()["importedRows"]
-                subscription = subscribe_while_importing(client, token, run.id)  # open across the outage
+                subscription = subscribe_while_importing(client, run.token, run.id)  # open across the outage
 
                 proxy.cut()
                 cut_at = time.monotonic()
-                _assert_clearly_unavailable(client, token, run.id)
+                _assert_clearly_unavailable(client, run.token, run.id)
                 refused = _hold_outage(proxy, since=cut_at)
                 proxy.restore()
 
@@ -74,8 +68,6 @@ def test_a_database_outage_mid_import_is_reported_and_survived(tmp_path: Path):
                 assert (client.get("/ready").status_code, run.counts()["status"]) == (200, "IMPORTED")
                 sweeps = client.app.state.sweep.resumes
             assert (workers.alive(), workers.starts) == (True, 1), workers.output_tail()
-        finally:
-            workers.stop()
         print(f"\ndatabase cut at importedRows {at_cut} for {OUTAGE_SECONDS}+ s, {refused} connections refused; "
               f"recovery sweeps {sweeps}; final {final['status']} {final['importedRows']}/{VALID_ROWS}, "
               f"failed {final['failedImportRows']}")

@@ -12,10 +12,9 @@ import psycopg
 import pytest
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
 from graph.app import create_app
-from tests.faults import ImportUnderTest
-from tests.processes import WorkerGroup, redis_production
+from tests.faults import start_import
+from tests.processes import redis_production, worker_group
 
 VALID_ROWS = 3000
 INVALID_ROWS = 7
@@ -47,15 +46,10 @@ def test_sigterm_with_no_time_to_finish_leaves_the_chunk_to_be_done_again(tmp_pa
 
 def _stop_mid_import(tmp_path: Path, *, shutdown_timeout: float | None, sweep_seconds: float) -> None:
     with redis_production(tmp_path, chunk_size=CHUNK_SIZE) as settings:
-        workers = WorkerGroup(settings, processes=1, threads=2, log=tmp_path / "workers.log",
-                              shutdown_timeout=shutdown_timeout)
-        workers.start()
-        try:
+        with worker_group(settings, processes=1, threads=2, log=tmp_path / "workers.log",
+                          shutdown_timeout=shutdown_timeout) as workers:
             with TestClient(create_app(settings, sweep_seconds=sweep_seconds)) as client:
-                token = issue_token(client.app.state.services.db).token
-                run = ImportUnderTest(client, token, valid=VALID_ROWS, invalid=INVALID_ROWS)
-                run.upload_and_validate()
-                run.start()
+                run = start_import(client, valid=VALID_ROWS, invalid=INVALID_ROWS)
                 at_term = run.wait_for_progress()["importedRows"]
 
                 code = workers.stop(timeout=EXIT_BOUND_SECONDS)  # SIGTERM; SIGKILL (-9) if it overstays
@@ -67,8 +61,6 @@ def _stop_mid_import(tmp_path: Path, *, shutdown_timeout: float | None, sweep_se
 
                 workers.start()
                 final = run.wait_until_finished(what=lambda: f"(workers:\n{workers.output_tail()})")
-        finally:
-            workers.stop()
         print(f"\nSIGTERM (shutdown timeout {shutdown_timeout}) at importedRows {at_term}; "
               f"the worker exited with code {code} having imported "
               f"{stopped['importedRows']}; final {final['status']} {final['importedRows']}/{VALID_ROWS}")
