@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import free_port
+from tests.processes import ChildProcess, free_port
 from tests.services import skip_or_fail
 
 ROOT = Path(__file__).parent.parent
@@ -94,19 +93,13 @@ def served(data_dir: Path, *options: str, env: dict[str, str]) -> Iterator[tuple
     command = [str(Path(sys.executable).parent / "importer"), "serve", "--host", "127.0.0.1", "--port", str(port),
                "--data-dir", str(data_dir), *options]
     environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BROKER_URL")} | env
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+    server = ChildProcess(command, log=log, env=environment)
+    server.start()
     url = f"http://127.0.0.1:{port}"
     try:
-        yield url, _wait_until_serving(process, url, log)
+        yield url, _wait_until_serving(server.process, url, log)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        server.terminate(timeout=20)
 
 
 @pytest.fixture(scope="module")
