@@ -7,6 +7,8 @@ import hashlib
 import logging
 import time
 
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -49,9 +51,6 @@ class RedisCounter:
         self.fallback = LocalCounter()
 
     async def hit(self, key: str, window: int) -> int:
-        from redis.asyncio import Redis
-        from redis.exceptions import RedisError
-
         if self.client is None:
             self.client = Redis.from_url(self.url, socket_timeout=2, socket_connect_timeout=2)
         name = f"{self.prefix}-rate:{window}:{key}"
