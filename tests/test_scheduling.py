@@ -99,6 +99,14 @@ def validated_imports(client: TestClient, runtime: Runtime, token: str, count: i
     return ids
 
 
+def started_imports(client: TestClient, runtime: Runtime, token: str, count: int, rows: int) -> list[str]:
+    """validated_imports, then each started in order."""
+    ids = validated_imports(client, runtime, token, count, rows=rows)
+    for import_id in ids:
+        data_of(start(client, token, import_id))
+    return ids
+
+
 def waiting(position: int) -> dict:
     """What a started import waiting for its turn shows (the rows columns of STATE aside)."""
     return {"status": "IMPORTING", "queuePosition": position, "progress": 0}
@@ -147,9 +155,7 @@ def test_rolling_back_a_waiting_import_cancels_it_and_keeps_the_others_order(one
     with app_without_worker(one_at_a_time) as client:
         runtime: Runtime = client.app.state.runtime
         token = issue_token(runtime.db).token
-        running, cancelled, behind = validated_imports(client, runtime, token, 3, rows=3)
-        for import_id in (running, cancelled, behind):
-            data_of(start(client, token, import_id))
+        running, cancelled, behind = started_imports(client, runtime, token, 3, rows=3)
         assert shown(state(client, token, behind)) == waiting(2)
 
         cancelled_now = data_of(rollback(client, token, cancelled))["rollbackImport"]
@@ -170,9 +176,7 @@ def test_a_subscription_follows_a_waiting_import_up_the_queue_until_it_is_import
     with app_without_worker(one_at_a_time) as client:
         runtime: Runtime = client.app.state.runtime
         token = issue_token(runtime.db).token
-        ahead, leaving, watched = validated_imports(client, runtime, token, 3, rows=4)
-        for import_id in (ahead, leaving, watched):
-            data_of(start(client, token, import_id))
+        ahead, leaving, watched = started_imports(client, runtime, token, 3, rows=4)
 
         subscription = Subscription(client, token, watched, query=WATCHED)
         try:
@@ -201,9 +205,7 @@ def test_a_waiting_import_left_by_a_stopped_server_starts_after_a_restart_when_a
     with app_without_worker(one_at_a_time) as client:
         runtime: Runtime = client.app.state.runtime
         token = issue_token(runtime.db).token
-        ahead, behind = validated_imports(client, runtime, token, 2, rows=4)
-        data_of(start(client, token, ahead))
-        data_of(start(client, token, behind))
+        ahead, behind = started_imports(client, runtime, token, 2, rows=4)
         assert shown(state(client, token, behind)) == waiting(1)
     with TestClient(create_app(one_at_a_time.with_changes(max_running_imports_per_organisation=2))) as client:
         final = settle(client, token, behind)
@@ -219,9 +221,7 @@ def test_the_recovery_sweep_leaves_a_waiting_import_alone_and_gives_it_a_slot_on
     with app_without_worker(one_at_a_time) as client:
         runtime: Runtime = client.app.state.runtime
         token = issue_token(runtime.db).token
-        ahead, behind = validated_imports(client, runtime, token, 2, rows=4)
-        data_of(start(client, token, ahead))
-        data_of(start(client, token, behind))
+        ahead, behind = started_imports(client, runtime, token, 2, rows=4)
 
         later = datetime.now(UTC) + timedelta(seconds=120)
         resumed: list[int] = []
