@@ -81,10 +81,16 @@ def database_counts(settings: Settings, import_id: str) -> tuple[int, int, tuple
     return total, distinct, counters
 
 
-def imported_by_the_race(client: TestClient, runtime: Runtime, token: str, settings: Settings) -> str:
+def started_import(client: TestClient, runtime: Runtime, token: str) -> str:
+    """An import of ROWS rows, validated and started (its chunks left to the test)."""
     import_id = data_of(upload(client, client_csv(ROWS), token=token))["createImport"]["id"]
     drain(runtime)
     data_of(start(client, token, import_id))
+    return import_id
+
+
+def imported_by_the_race(client: TestClient, runtime: Runtime, token: str) -> str:
+    import_id = started_import(client, runtime, token)
     assert race(runtime.db, lambda: runtime.processor.import_chunk(uuid.UUID(import_id), 2, ROWS + 1)), \
         "the second call waited for the first instead of skipping its rows"
     return import_id
@@ -94,7 +100,7 @@ def test_two_workers_on_the_same_chunk_write_each_record_once_and_neither_waits(
     with TestClient(create_app(on_postgres, run_worker=False)) as client:
         runtime: Runtime = client.app.state.runtime
         token = issue_token(runtime.db).token
-        import_id = imported_by_the_race(client, runtime, token, on_postgres)
+        import_id = imported_by_the_race(client, runtime, token)
 
     assert database_counts(on_postgres, import_id) == (ROWS, ROWS, ("imported", ROWS, 0))
 
@@ -103,7 +109,7 @@ def test_two_workers_on_the_same_rollback_chunk_undo_each_record_once_and_neithe
     with TestClient(create_app(on_postgres, run_worker=False)) as client:
         runtime: Runtime = client.app.state.runtime
         token = issue_token(runtime.db).token
-        import_id = imported_by_the_race(client, runtime, token, on_postgres)
+        import_id = imported_by_the_race(client, runtime, token)
         data_of(rollback(client, token, import_id))
         assert race(runtime.db, lambda: runtime.processor.rollback_chunk(uuid.UUID(import_id), 2, ROWS + 1)), \
             "the second call waited for the first instead of skipping its rows"
@@ -118,9 +124,7 @@ def test_workers_taking_the_next_chunk_at_once_share_the_rows_without_overlap(on
     with TestClient(create_app(settings, run_worker=False)) as client:
         runtime: Runtime = client.app.state.runtime
         token = issue_token(runtime.db).token
-        import_id = data_of(upload(client, client_csv(ROWS), token=token))["createImport"]["id"]
-        drain(runtime)
-        data_of(start(client, token, import_id))
+        import_id = started_import(client, runtime, token)
         next_chunk = lambda: runtime.processor.import_next_chunk(uuid.UUID(import_id))  # noqa: E731
         with first_claim_held(runtime.db, "first-worker") as (claimed, release):
             first = threading.Thread(target=next_chunk, name="first-worker")
@@ -144,9 +148,7 @@ def test_a_chunk_stops_before_rows_another_worker_holds_and_leaves_them_to_it(on
     with TestClient(create_app(on_postgres, run_worker=False)) as client:
         runtime: Runtime = client.app.state.runtime
         token = issue_token(runtime.db).token
-        import_id = data_of(upload(client, client_csv(ROWS), token=token))["createImport"]["id"]
-        drain(runtime)
-        data_of(start(client, token, import_id))
+        import_id = started_import(client, runtime, token)
         with psycopg.connect(on_postgres.database_url) as holder:
             holder.execute("SELECT id FROM import_rows WHERE import_id = %s AND row_number BETWEEN 5 AND 7 FOR UPDATE",
                            (import_id,))
