@@ -345,7 +345,7 @@ def route_url(path: str, owner: Owner) -> str:
 def test_every_operation_and_download_is_refused_to_everyone_but_the_owner(client, db, owner, callers, capsys):
     ops = operations(owner)
     routes = download_routes(client)
-    organisation_id = str(data_of_owner_org(db, owner))
+    organisation_id = data_of_owner_org(db, owner)
     before = owner_rows(db, organisation_id)
     problems, cells = [], 0
     for caller in CALLERS:
@@ -370,7 +370,7 @@ def test_every_operation_and_download_is_refused_to_everyone_but_the_owner(clien
         print(f"\ntenancy matrix: {len(ops)} operations and {len(routes)} download routes x {len(CALLERS)} callers "
               f"= {cells} cells, {cells - len(problems)} refused as expected")
     assert not problems, "\n".join(problems)
-    mine = auth(callers_token(client, db))
+    mine = auth(callers_token(db))
     for op in ops:  # the same queries and subscriptions answer the owner
         if op.kind != "mutation":
             assert not run(client, op, mine).get("errors"), op.name
@@ -382,7 +382,7 @@ def data_of_owner_org(db: Database, owner: Owner) -> str:
     return str(row.organisation_id)
 
 
-def callers_token(client: TestClient, db: Database) -> str:
+def callers_token(db: Database) -> str:
     return issue_token(db, organisation="Spa One", email="owner@spa-one.test").token
 
 
