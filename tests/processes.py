@@ -16,9 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from domain.db import Database
 from domain.settings import Settings
-from tests.services import clean_redis, postgres_database, require, skip_or_fail, unique_prefix
+from tests.services import clean_redis, migrated, postgres_database, require, skip_or_fail, unique_prefix
 
 ROOT = Path(__file__).parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -30,12 +29,8 @@ def postgres_production(tmp_path: Path, *, broker_url: str, chunk_size: int) -> 
     """Settings for a new, migrated PostgreSQL database and `broker_url`, with a queue prefix
     of their own. The database is dropped afterwards."""
     with postgres_database() as url:
-        settings = Settings(data_dir=tmp_path / "data", database_url=url, broker_url=broker_url,
-                            queue_prefix=unique_prefix(), chunk_size=chunk_size)
-        db = Database(settings.effective_database_url)
-        db.migrate()
-        db.dispose()
-        yield settings
+        yield migrated(Settings(data_dir=tmp_path / "data", database_url=url, broker_url=broker_url,
+                                queue_prefix=unique_prefix(), chunk_size=chunk_size))
 
 
 @contextmanager

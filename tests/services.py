@@ -12,6 +12,9 @@ from contextlib import contextmanager
 
 import pytest
 
+from domain.db import Database
+from domain.settings import Settings
+
 SERVICES = {"PostgreSQL": 5432, "Redis": 6379, "RabbitMQ": 5672}
 
 
@@ -44,6 +47,14 @@ def postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def migrated(settings: Settings) -> Settings:
+    """`settings`, once their database has every migration."""
+    db = Database(settings.effective_database_url)
+    db.migrate()
+    db.dispose()
+    return settings
 
 
 def unique_prefix() -> str:

@@ -20,7 +20,7 @@ from domain.db import Database
 from domain.settings import Settings
 from graph.app import create_app
 from tests.helpers import client_csv, data_of, rollback, start, upload
-from tests.services import postgres_database
+from tests.services import migrated, postgres_database
 from tests.test_workers import drain
 from workers.runtime import Runtime
 
@@ -31,11 +31,7 @@ WAIT = 60  # seconds: a bound on every wait, never reached when things work
 @pytest.fixture
 def on_postgres(tmp_path: Path) -> Iterator[Settings]:
     with postgres_database() as url:
-        settings = Settings(data_dir=tmp_path / "data", database_url=url, chunk_size=ROWS)
-        db = Database(settings.effective_database_url)
-        db.migrate()
-        db.dispose()
-        yield settings
+        yield migrated(Settings(data_dir=tmp_path / "data", database_url=url, chunk_size=ROWS))
 
 
 @contextmanager

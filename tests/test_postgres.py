@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.db import Database
 from domain.settings import Settings
-from tests.services import postgres_database
+from tests.services import migrated, postgres_database
 from tests.test_flow import *  # noqa: F403  (the same tests, run against PostgreSQL)
 from tests.test_modes import *  # noqa: F403
 
@@ -17,8 +16,4 @@ from tests.test_modes import *  # noqa: F403
 @pytest.fixture
 def settings(tmp_path: Path) -> Iterator[Settings]:
     with postgres_database() as url:
-        settings = Settings(data_dir=tmp_path / "data", database_url=url, chunk_size=3, max_upload_bytes=1_000_000)
-        db = Database(settings.effective_database_url)
-        db.migrate()
-        db.dispose()
-        yield settings
+        yield migrated(Settings(data_dir=tmp_path / "data", database_url=url, chunk_size=3, max_upload_bytes=1_000_000))

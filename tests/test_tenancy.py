@@ -42,7 +42,7 @@ from domain.db import Database
 from domain.settings import Settings
 from graph.schema import build_schema
 from tests.helpers import auth, client_csv, data_of, gql, settle, upload
-from tests.services import postgres_database
+from tests.services import migrated, postgres_database
 
 # Routes anyone may fetch, and why. Every other route with a path parameter is a download
 # of an organisation's data and is in the matrix.
@@ -295,11 +295,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         yield base
         return
     with postgres_database() as url:
-        configured = base.with_changes(database_url=url)
-        db = Database(configured.effective_database_url)
-        db.migrate()
-        db.dispose()
-        yield configured
+        yield migrated(base.with_changes(database_url=url))
 
 
 @pytest.fixture
