@@ -55,6 +55,7 @@ def test_restarting_the_broker_mid_import_loses_nothing_and_duplicates_nothing(b
             assert (workers.alive(), workers.starts) == (True, 1), workers.output_tail()
         print(f"\n{type(broker).__name__} restarted at importedRows {at_restart}; recovery sweeps {sweeps}; "
               f"final {final['status']} {final['importedRows']}/{VALID_ROWS}, failed {final['failedImportRows']}")
+        # Messages queued in Redis die with it and only the sweep brings them back; but a
+        # worker may hold every message in flight at the kill (each queues the next chunk),
+        # so the number of sweeps is reported, not asserted.
         run.assert_finished_exactly_once(final, settings.database_url)
-        if isinstance(broker, PrivateRedis):
-            assert sweeps >= 1  # the queued messages died with Redis: only the sweep brought them back
