@@ -48,6 +48,7 @@ class Organisation(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(max_length=200, unique=True)
+    date_order: str | None = Field(default=None, max_length=20)  # a DateOrder for ambiguous dates; None: day first
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
 
 
@@ -92,6 +93,9 @@ class Import(SQLModel, table=True):
     delimiter: str = Field(max_length=2)
     skip_first_line: bool = False
     sheet: str | None = Field(default=None, max_length=200)
+    header_row: int = 1  # the header's row number in the file, as a spreadsheet numbers it
+    options: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # ReadOptions a person chose
+    notices: list[dict[str, Any]] | None = Field(default=None, sa_type=JSON)  # Notices: what was decided for them
     headers: list[str] = Field(default_factory=list, sa_type=JSON)
     mapping: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     premier_core_mapping_id: str | None = Field(default=None, max_length=24)
