@@ -15,10 +15,13 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from domain.bulk import insert_many
+from domain.date_columns import DATE_NOTICES, ColumnDates, DateDecision
 from domain.db import Database
 from domain.lifecycle import fail_validation, finish_import, finish_rollback, finish_validation, is_waiting, percent
 from domain.mapping import column_indexes, missing_required
-from domain.models import Import, ImportRow, RowStatus, utcnow
+from domain.models import Import, ImportRow, Organisation, RowStatus, utcnow
+from domain.notices import Notice, merge_notices
+from domain.options import DEFAULT_DATE_ORDER, DateOrder, ReadOptions
 from domain.ports import ProgressPublisher, TaskQueue
 from domain.rows import FIRST_DATA_ROW, claim_rows, has_rows, last_row_number
 from domain.errors import ImportErrorCode
@@ -28,7 +31,8 @@ from domain.scheduling import enqueue_import, enqueue_started, organisations_wai
 from domain.settings import Settings
 from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
-from domain.validation import RowOutcome, RowValidator
+from domain.types.base import FieldKind
+from domain.validation import RowOutcome, RowValidator, cell_text
 from domain.writing import is_partial, undo_chunk, write_chunk
 
 log = logging.getLogger(__name__)
@@ -74,11 +78,13 @@ class Processor:
                                "choose a column for each with updateImportMapping.",
                        ImportErrorCode.MISSING_REQUIRED_FIELDS)
             return
-        validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record))
         done_through = self._last_stored_row(record.id)
         rows = reader(self.settings.data_dir / record.stored_path, stored_format(record), self.settings.file_limits)
         batch: list[dict[str, Any]] = []
         try:
+            dates = self._date_decisions(record, spec)
+            validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record),
+                                     date_orders={name: decision.order for name, decision in dates.items()})
             for row_number, cells in rows.rows():
                 if row_number == 1 or row_number <= done_through:
                     continue
@@ -93,7 +99,28 @@ class Processor:
             self._fail(record, f"The file cannot be read: {problem.message}.", ImportErrorCode.BAD_FILE)
             return
         self._store_rows(record, batch, progress=99)
-        self._finish_validation(record, spec)
+        self._finish_validation(record, spec, [notice for decision in dates.values() for notice in decision.notices()])
+
+    def _date_decisions(self, record: Import, spec: ImportTypeSpec) -> dict[str, DateDecision]:
+        """The order of each mapped date field's column (field name -> decision), from one pass
+        over the file's data rows; none when no date field is mapped."""
+        columns = {index: name for index, name in column_indexes(record.mapping).items()
+                   if spec.field(name).kind is FieldKind.DATE}
+        if not columns:
+            return {}
+        with self.db.read() as session:
+            organisation = session.get(Organisation, record.organisation_id)
+        default = DateOrder(organisation.date_order) if organisation and organisation.date_order else DEFAULT_DATE_ORDER
+        chosen = ReadOptions.from_json(record.options).date_order
+        found = {index: ColumnDates(record.headers[index]) for index in columns}
+        source = reader(self.settings.data_dir / record.stored_path, stored_format(record), self.settings.file_limits)
+        for row_number, cells in source.rows():
+            if row_number <= record.header_row:
+                continue
+            for index, dates in found.items():
+                if index < len(cells):
+                    dates.add(row_number, cell_text(cells, index))
+        return {columns[index]: dates.decide(chosen=chosen, default=default) for index, dates in found.items()}
 
     def _store_rows(self, record: Import, rows: list[dict[str, Any]], *, progress: int) -> None:
         invalid = sum(1 for row in rows if row["status"] == RowStatus.INVALID.value)
@@ -102,8 +129,9 @@ class Processor:
             insert_many(session.connection(), ImportRow.__table__, rows)
         self.publisher.publish(record.id)
 
-    def _finish_validation(self, record: Import, spec: ImportTypeSpec) -> None:
-        """Mark repeated keys (a batch per transaction, so progress goes on), then VALIDATED."""
+    def _finish_validation(self, record: Import, spec: ImportTypeSpec, date_notices: list[Notice]) -> None:
+        """Mark repeated keys (a batch per transaction, so progress goes on), then VALIDATED with
+        the date notices of this validation in place of the last one's."""
         with self.db.read() as session:
             for batch in _repeated_keys(session, record.id):
                 with self.db.write() as writing:
@@ -114,6 +142,7 @@ class Processor:
             _claim_validation(session, record, total=0, invalid=0, progress=100)
             current = session.get(Import, record.id)
             finish_validation(current)
+            current.notices = merge_notices(current.notices, date_notices, DATE_NOTICES)
             session.add(current)
 
     def give_up_validation(self, import_id: uuid.UUID, reference: str) -> None:
