@@ -20,6 +20,7 @@ from domain.lifecycle import fail_validation, finish_import, finish_rollback, fi
 from domain.mapping import column_indexes, missing_required
 from domain.models import Import, ImportRow, RowStatus, utcnow
 from domain.ports import ProgressPublisher, TaskQueue
+from domain.problems import RowProblemCode
 from domain.rows import FIRST_DATA_ROW, claim_rows, has_rows, last_row_number
 from domain.errors import ImportErrorCode
 from domain.files import FileProblem, reader, stored_format
@@ -320,6 +321,7 @@ def _mark_duplicates(session: Session, record: Import, spec: ImportTypeSpec, fir
                 {"rid": row_number, "errors": [{
                     "column": record.headers[column], "field": spec.unique_field, "value": row_cells[column].strip(),
                     "message": f"The same {label} is already on row {first_rows[row_number]} of this file",
+                    "code": RowProblemCode.DUPLICATE_IN_FILE.value,
                 }]}
                 for row_number, row_cells in cells
             ],

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from domain.bulk import insert_many
 from domain.mapping import column_indexes
 from domain.models import Import, ImportMode, ImportRow, RowStatus, as_utc, utcnow
+from domain.problems import RowProblemCode
 from domain.types import ImportTypeSpec
 from domain.validation import RowValidator
 
@@ -85,11 +86,14 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence
     plan = Plan()
     for row, outcome in outcomes:
         if not outcome.valid:
+            first = outcome.errors[0]
             plan.failures.append(_failure(row, None, None, None,
-                                          "This row no longer passes validation: " + outcome.errors[0]["message"]))
+                                          "This row no longer passes validation: " + first["message"],
+                                          RowProblemCode(first.get("code", RowProblemCode.INVALID_VALUE.value))))
             continue
         if row.row_number in refused:
-            plan.failures.append(_failure(row, None, None, None, refused[row.row_number]))
+            plan.failures.append(_failure(row, None, None, None, refused[row.row_number],
+                                          RowProblemCode.MISSING_REFERENCE))
             continue
         values = outcome.values
         keys, unique = keyed[row.row_number]
@@ -268,7 +272,7 @@ def undo_chunk(session: Session, record: Import, spec: ImportTypeSpec, first_row
     _delete_created(conn, spec, created)
     label = spec.label.lower().rstrip("s")
     _mark(conn, record, conflicts, RowStatus.ROLLBACK_CONFLICT, [{
-        "column": None, "field": None, "value": None,
+        "column": None, "field": None, "value": None, "code": RowProblemCode.CHANGED_SINCE_IMPORT.value,
         "message": f"The {label} this row wrote was changed after the import, so the rollback left it as it is",
     }])
     undone = conn.execute(update(ImportRow).where(*in_range).values(status=RowStatus.ROLLED_BACK.value)).rowcount
@@ -342,9 +346,10 @@ def _json(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
-def _failure(row: StoredRow, column: str | None, field_name: str | None, value: Any, message: str) -> dict[str, Any]:
+def _failure(row: StoredRow, column: str | None, field_name: str | None, value: Any, message: str,
+             code: RowProblemCode) -> dict[str, Any]:
     return {"rid": row.row_number,
-            "errors": [{"column": column, "field": field_name, "value": value, "message": message}]}
+            "errors": [{"column": column, "field": field_name, "value": value, "message": message, "code": code.value}]}
 
 
 def _column_of(record: Import, field_name: str) -> str | None:
@@ -362,7 +367,7 @@ def _exists(row: StoredRow, record: Import, spec: ImportTypeSpec, values: dict[s
     label = spec.field(name).label.lower()
     noun = spec.label.lower().rstrip("s")
     return _failure(row, _column_of(record, name), name, values[name],
-                    f"A {noun} with {label} {values[name]} already exists")
+                    f"A {noun} with {label} {values[name]} already exists", RowProblemCode.ALREADY_EXISTS)
 
 
 def _incomplete(row: StoredRow, spec: ImportTypeSpec, problems: list[dict[str, Any]]) -> dict[str, Any]:
@@ -377,4 +382,4 @@ def _not_found(row: StoredRow, record: Import, spec: ImportTypeSpec, values: dic
     label = spec.field(name).label.lower()
     noun = spec.label.lower().rstrip("s")
     return _failure(row, _column_of(record, name), name, values.get(name),
-                    f"No {noun} with {label} {values.get(name)} to update")
+                    f"No {noun} with {label} {values.get(name)} to update", RowProblemCode.NOT_FOUND)
