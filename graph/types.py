@@ -115,6 +115,19 @@ class Notice:
 
 
 @strawberry.type
+class OrganisationSettings:
+    """Your organisation's settings for the imports to come."""
+
+    name: str
+    date_order: DateOrder = strawberry.field(  # type: ignore[valid-type]
+        description="The order of ambiguous date columns (all parts 12 or less) when an import does not choose one.")
+
+    @classmethod
+    def from_domain(cls, settings) -> OrganisationSettings:  # noqa: ANN001
+        return cls(name=settings.name, date_order=settings.date_order)
+
+
+@strawberry.type
 class ErrorCount:
     """How many problems of one kind one field has; `field` null for problems of a whole row."""
 
