@@ -169,8 +169,9 @@ def _real(year: int, month: int, day: int) -> date | None:
 
 def _refuse_in_order(text: str, cell: Cell, order: DateOrder, parts: tuple[int, int, int]) -> date:
     year, month, day = parts
+    # Year first is suggested only for a year-first column's cells: 29/02/27 is not 27 February 1929.
     for other, (y, m, d) in cell.readings.items():
-        if other is not order and _real(y, m, d) is not None:
+        if other not in (order, DateOrder.YEAR_FIRST) and _real(y, m, d) is not None:
             wrong = f"month {month}" if month > 12 else f"day {day} of month {month}"
             raise ValueProblem(
                 f"'{text}' is not a real date {order.words} ({wrong}); {other.words} it would be "

@@ -19,10 +19,12 @@ from domain.date_columns import DATE_NOTICES, ColumnDates, DateDecision
 from domain.db import Database
 from domain.lifecycle import fail_validation, finish_import, finish_rollback, finish_validation, is_waiting, percent
 from domain.mapping import column_indexes, missing_required
-from domain.models import Import, ImportRow, Organisation, RowStatus, utcnow
+from domain.models import Import, ImportRow, RowStatus, utcnow
 from domain.notices import Notice, merge_notices
-from domain.options import DEFAULT_DATE_ORDER, DateOrder, ReadOptions
+from domain.options import ReadOptions
+from domain.organisations import default_date_order
 from domain.ports import ProgressPublisher, TaskQueue
+from domain.problems import RowProblemCode
 from domain.rows import FIRST_DATA_ROW, claim_rows, has_rows, last_row_number
 from domain.errors import ImportErrorCode
 from domain.files import FileProblem, reader, stored_format
@@ -33,7 +35,7 @@ from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
 from domain.types.base import FieldKind
 from domain.validation import RowOutcome, RowValidator, cell_text
-from domain.writing import is_partial, undo_chunk, write_chunk
+from domain.writing import is_partial, refusals, undo_chunk, write_chunk
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +111,7 @@ class Processor:
         if not columns:
             return {}
         with self.db.read() as session:
-            organisation = session.get(Organisation, record.organisation_id)
-        default = DateOrder(organisation.date_order) if organisation and organisation.date_order else DEFAULT_DATE_ORDER
+            default = default_date_order(session, record.organisation_id)
         chosen = ReadOptions.from_json(record.options).date_order
         found = {index: ColumnDates(record.headers[index]) for index in columns}
         source = reader(self.settings.data_dir / record.stored_path, stored_format(record), self.settings.file_limits)
@@ -118,8 +119,7 @@ class Processor:
             if row_number <= record.header_row:
                 continue
             for index, dates in found.items():
-                if index < len(cells):
-                    dates.add(row_number, cell_text(cells, index))
+                dates.add(row_number, cell_text(cells, index))
         return {columns[index]: dates.decide(chosen=chosen, default=default) for index, dates in found.items()}
 
     def _store_rows(self, record: Import, rows: list[dict[str, Any]], *, progress: int) -> None:
@@ -130,20 +130,42 @@ class Processor:
         self.publisher.publish(record.id)
 
     def _finish_validation(self, record: Import, spec: ImportTypeSpec, date_notices: list[Notice]) -> None:
-        """Mark repeated keys (a batch per transaction, so progress goes on), then VALIDATED with
-        the date notices of this validation in place of the last one's."""
+        """Mark repeated keys and the rows the import would refuse (a batch per transaction,
+        so progress goes on), then VALIDATED with the date notices of this validation in place
+        of the last one's."""
         with self.db.read() as session:
             for batch in _repeated_keys(session, record.id):
                 with self.db.write() as writing:
                     marked = _mark_duplicates(writing, record, spec, batch)
                     _claim_validation(writing, record, total=0, invalid=marked, progress=99)
                 self.publisher.publish(record.id)
+        self._check_against_records(record, spec)
         with self.db.write() as session:
             _claim_validation(session, record, total=0, invalid=0, progress=100)
             current = session.get(Import, record.id)
             finish_validation(current)
             current.notices = merge_notices(current.notices, date_notices, DATE_NOTICES)
             session.add(current)
+
+    def _check_against_records(self, record: Import, spec: ImportTypeSpec) -> None:
+        """Mark invalid the valid rows the import would refuse today (a key an existing
+        record has in STORE, no record to update in UPDATE, a missing reference), so the
+        review and VALIDATE mode show what startImport will do."""
+        after = 0
+        while True:
+            with self.db.write() as session:
+                rows = session.exec(select(ImportRow.row_number, ImportRow.cells)
+                                    .where(ImportRow.import_id == record.id, ImportRow.row_number > after,
+                                           ImportRow.status == RowStatus.VALID.value)
+                                    .order_by(ImportRow.row_number).limit(VALIDATION_BATCH)).all()
+                if not rows:
+                    return
+                refused = refusals(session, record, spec, rows)
+                _mark_refused(session, record, refused)
+                _claim_validation(session, record, total=0, invalid=len(refused), progress=99)
+            if refused:
+                self.publisher.publish(record.id)
+            after = rows[-1].row_number
 
     def give_up_validation(self, import_id: uuid.UUID, reference: str) -> None:
         """Validation kept failing for a reason of ours: mark the import ERRORED, not stuck."""
@@ -349,11 +371,23 @@ def _mark_duplicates(session: Session, record: Import, spec: ImportTypeSpec, fir
                 {"rid": row_number, "errors": [{
                     "column": record.headers[column], "field": spec.unique_field, "value": row_cells[column].strip(),
                     "message": f"The same {label} is already on row {first_rows[row_number]} of this file",
+                    "code": RowProblemCode.DUPLICATE_IN_FILE.value,
                 }]}
                 for row_number, row_cells in cells
             ],
         )
     return len(cells)
+
+
+def _mark_refused(session: Session, record: Import, refused: list[dict[str, Any]]) -> None:
+    """Rows the import would refuse: invalid, with the reason, and no longer a key for the repeat scan."""
+    if refused:
+        session.connection().execute(
+            update(ImportRow)
+            .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
+            .values(status=RowStatus.INVALID.value, errors=bindparam("errors"), match_key=None),
+            refused,
+        )
 
 
 def _repeated_keys(session: Session, import_id: uuid.UUID) -> Iterator[dict[int, int]]:
