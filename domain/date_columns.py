@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from domain.dates import Evidence, cell_evidence, describe, read_cell
 from domain.notices import Control, Notice, NoticeCode
@@ -158,7 +159,8 @@ class ColumnDates:
                    else f"{self.proofs[order]} that {_verb(self.proofs[order])} {order.words}")
         which = "that row is an error; correct it" if count == 1 else "those rows are errors; correct them"
         remedy = f", or set dateOrder to {other.name} if the column is {other.words}" if tie else " in the file"
-        shown = f"row {first_row}: {first_text}" if count == 1 else f"{_listing(listed, count)}; row {first_row} has {first_text}"
+        shown = (f"row {first_row}: {first_text}" if count == 1 else
+                 f"{_listing(listed, count)}; row {first_row} has {first_text}")
         conflict = (f"{_rows(count).capitalize()} of column '{self.column}' {_verb(count)} {other.words} ({shown}), "
                     f"against {against}: {which}{remedy}.")
         return DateDecision(decision.column, order, decision.message, decision.sample, conflict, listed, count,
@@ -173,6 +175,17 @@ def decide_date_order(column: str, cells: Iterable[tuple[int, str]], *, chosen: 
     for row_number, text in cells:
         dates.add(row_number, text)
     return dates.decide(chosen=chosen, default=default)
+
+
+def orders_from_notices(notices: Iterable[dict[str, Any]] | None,
+                        mapping: Iterable[dict[str, Any]]) -> dict[str, DateOrder]:
+    """The order each date field's column was read in at validation (field name -> order), from
+    an import's stored notices and mapping: what importing its rows must read them in again.
+    A date column with no DATE_ORDER notice holds no date whose order is in doubt."""
+    fields = {entry["column"]: entry["field"] for entry in mapping if entry.get("field")}
+    return {fields[notice["column"]]: DateOrder[notice["value"]] for notice in notices or []
+            if notice.get("code") == NoticeCode.DATE_ORDER.value and notice.get("column") in fields
+            and notice.get("value") in DateOrder.__members__}
 
 
 def _other(order: DateOrder) -> DateOrder:

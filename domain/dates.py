@@ -58,7 +58,8 @@ class Evidence(str, enum.Enum):
 class Cell:
     """A cell read as far as it can be without its column's order."""
 
-    readings: dict[DateOrder, tuple[int, int, int]]  # order -> (year, month, day), one entry when not in doubt
+    # order -> (year, month, day); one entry when the form leaves no doubt (then under any order)
+    readings: dict[DateOrder, tuple[int, int, int]]
     short_year: bool = False  # the year was written with two digits
 
     @property
@@ -109,6 +110,7 @@ def evidence(text: str) -> Evidence:
 
 
 def cell_evidence(cell: Cell) -> Evidence:
+    """What a read cell proves: a date real day first only, month first only, or both and different."""
     day_first = cell.readings.get(DateOrder.DAY_FIRST)
     month_first = cell.readings.get(DateOrder.MONTH_FIRST)
     if cell.fixed or day_first is None or month_first is None or day_first == month_first:

@@ -85,6 +85,7 @@ class Processor:
         batch: list[dict[str, Any]] = []
         try:
             dates = self._date_decisions(record, spec)
+            self._store_date_notices(record, [notice for decision in dates.values() for notice in decision.notices()])
             validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record),
                                      date_orders={name: decision.order for name, decision in dates.items()})
             for row_number, cells in rows.rows():
@@ -101,7 +102,7 @@ class Processor:
             self._fail(record, f"The file cannot be read: {problem.message}.", ImportErrorCode.BAD_FILE)
             return
         self._store_rows(record, batch, progress=99)
-        self._finish_validation(record, spec, [notice for decision in dates.values() for notice in decision.notices()])
+        self._finish_validation(record, spec)
 
     def _date_decisions(self, record: Import, spec: ImportTypeSpec) -> dict[str, DateDecision]:
         """The order of each mapped date field's column (field name -> decision), from one pass
@@ -122,6 +123,15 @@ class Processor:
                 dates.add(row_number, cell_text(cells, index))
         return {columns[index]: dates.decide(chosen=chosen, default=default) for index, dates in found.items()}
 
+    def _store_date_notices(self, record: Import, notices: list[Notice]) -> None:
+        """Put this validation's date notices in place of the last one's, before rows are
+        validated: the page shows them at once, and importing reads the orders they hold."""
+        with self.db.write() as session:
+            _claim_validation(session, record, total=0, invalid=0, progress=record.progress)
+            current = session.get(Import, record.id)
+            current.notices = record.notices = merge_notices(current.notices, notices, DATE_NOTICES)
+            session.add(current)
+
     def _store_rows(self, record: Import, rows: list[dict[str, Any]], *, progress: int) -> None:
         invalid = sum(1 for row in rows if row["status"] == RowStatus.INVALID.value)
         with self.db.write() as session:
@@ -129,10 +139,9 @@ class Processor:
             insert_many(session.connection(), ImportRow.__table__, rows)
         self.publisher.publish(record.id)
 
-    def _finish_validation(self, record: Import, spec: ImportTypeSpec, date_notices: list[Notice]) -> None:
+    def _finish_validation(self, record: Import, spec: ImportTypeSpec) -> None:
         """Mark repeated keys and the rows the import would refuse (a batch per transaction,
-        so progress goes on), then VALIDATED with the date notices of this validation in place
-        of the last one's."""
+        so progress goes on), then VALIDATED."""
         with self.db.read() as session:
             for batch in _repeated_keys(session, record.id):
                 with self.db.write() as writing:
@@ -144,7 +153,6 @@ class Processor:
             _claim_validation(session, record, total=0, invalid=0, progress=100)
             current = session.get(Import, record.id)
             finish_validation(current)
-            current.notices = merge_notices(current.notices, date_notices, DATE_NOTICES)
             session.add(current)
 
     def _check_against_records(self, record: Import, spec: ImportTypeSpec) -> None:

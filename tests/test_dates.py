@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from domain.date_columns import DATE_NOTICES, ColumnDates, decide_date_order
+from domain.date_columns import DATE_NOTICES, ColumnDates, decide_date_order, orders_from_notices
 from domain.dates import Evidence, evidence, read_date
 from domain.fields import parse_date
 from domain.notices import Control, Notice, NoticeCode, merge_notices
@@ -268,7 +268,8 @@ def test_an_ambiguous_column_follows_the_organisations_default_and_says_how_to_c
 def test_an_ambiguous_column_follows_the_chosen_order_before_the_default():
     decision = decide(["05/11/1990"], chosen=MONTH, default=DAY)
     assert decision.order is MONTH
-    assert "so it is read month first, as dateOrder asks; set dateOrder to DAY_FIRST if it is day first" in decision.message
+    assert ("so it is read month first, as dateOrder asks; set dateOrder to DAY_FIRST if it is day first"
+            in decision.message)
     assert decide(["05/11/1990"], default=MONTH).order is MONTH
 
 
@@ -347,6 +348,19 @@ def test_new_date_notices_replace_the_last_validations_and_keep_the_others():
     assert merged == [encoding, new.to_json()]
     assert merge_notices(None, [], DATE_NOTICES) == []
     assert merge_notices([encoding, old_date], [], DATE_NOTICES) == [encoding]
+
+
+def test_the_orders_validation_used_are_read_back_from_the_stored_notices_by_field():
+    mapping = [{"column": "DOB", "field": "date_of_birth"}, {"column": "Joined", "field": None},
+               {"column": "Email", "field": "email"}]
+    stored = [
+        {"code": "ENCODING", "column": None, "value": "utf-8"},
+        {"code": "DATE_ORDER", "column": "DOB", "value": "MONTH_FIRST"},
+        {"code": "DATE_ORDER_CONFLICT", "column": "DOB", "value": "DAY_FIRST"},
+        {"code": "DATE_ORDER", "column": "Joined", "value": "DAY_FIRST"},  # no longer mapped
+    ]
+    assert orders_from_notices(stored, mapping) == {"date_of_birth": MONTH}
+    assert orders_from_notices(None, mapping) == {}
 
 
 # RowValidator ----------------------------------------------------------------------------------
