@@ -80,7 +80,7 @@ class Processor:
         batch: list[dict[str, Any]] = []
         try:
             for row_number, cells in rows.rows():
-                if row_number == 1 or row_number <= done_through:
+                if row_number <= record.header_row or row_number <= done_through:
                     continue
                 batch.append(_row_values(record.id, row_number, cells, validator.validate(cells)))
                 if len(batch) >= VALIDATION_BATCH:
