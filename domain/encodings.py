@@ -33,6 +33,8 @@ NAMES = {
     "cp1251": "Windows-1251 (Cyrillic)", "cp850": "DOS Latin-1 (code page 850)", "cp437": "DOS (code page 437)",
 }
 UNICODE = frozenset({"utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"})
+# Text codecs Python has that no spreadsheet writes a file in.
+NOT_FOR_FILES = frozenset({"idna", "punycode", "unicode-escape", "raw-unicode-escape", "undefined"})
 _ASCII = bytes(range(128))
 _HIGH = re.compile(rb"[\x80-\xff]")
 _LONE_CR = re.compile(rb"\r(?!\n)")
@@ -71,8 +73,10 @@ def codec_name(name: str) -> str:
     "macintosh" -> "mac_roman"); ValueError, in words, for a name that is not a text encoding."""
     try:
         info = codecs.lookup(name.strip())
-        b"".decode(info.name)  # refuses codecs that are not text encodings (base64, rot13...)
-    except (LookupError, ValueError):
+        "a".encode(info.name)  # refuses codecs that are not text encodings (base64, rot13...)
+        if info.name in NOT_FOR_FILES:
+            raise LookupError(name)
+    except LookupError:
         raise ValueError(f"{name!r} is not an encoding this service knows; use a name such as utf-8, "
                          "windows-1252, mac_roman, latin-1 or utf-16") from None
     known = {codecs.lookup(known).name: known for known in (*SINGLE_BYTE, "utf-8", "utf-8-sig", "utf-16")}
@@ -154,10 +158,10 @@ def _snippets(block: bytes, budget: int) -> list[bytes]:
             continue
         start = max(0, high.start() - SNIPPET // 3)
         piece = line[start:start + SNIPPET]
-        found.append(piece)
         budget -= len(piece) + 1
-        if budget <= 0:
+        if budget < 0:
             break
+        found.append(piece)
     return found
 
 
@@ -241,6 +245,6 @@ def _sample(snippets: bytes, encoding: str) -> str | None:
         text = piece.decode(encoding, errors="replace").strip()
         first = next((i for i, char in enumerate(text) if ord(char) > 127), None)
         if first is not None:
-            start = max(0, first - 30)
+            start = 0 if len(text) <= 80 else max(0, first - 30)
             return ("…" if start else "") + text[start:start + 80]
     return None
