@@ -90,7 +90,8 @@ def reader(path: Path, fmt: FileFormat, limits: FileLimits = FileLimits()) -> Ro
 def _first_records(path: Path, fmt: FileFormat, limits: FileLimits) -> list[tuple[int, list[str]]]:
     """The first non-blank records, as read before the header is known (a limit or a damaged
     row further on ends the look early: reading the header reports it)."""
-    source = XlsxReader(path, fmt.sheet, limits, header_row=None) if fmt.encoding == XLSX else RowReader(path, fmt, limits)
+    source = (XlsxReader(path, fmt.sheet, limits, header_row=None) if fmt.encoding == XLSX
+              else RowReader(path, fmt, limits))
     records: list[tuple[int, list[str]]] = []
     rows = source.rows()
     try:

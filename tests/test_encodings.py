@@ -63,8 +63,8 @@ def test_lone_cr_line_ends_favour_mac_roman_and_the_rows_come_out_whole():
 def test_a_file_valid_as_utf8_is_utf8_and_plain_ascii_is_said_to_be(tmp_path):
     (tmp_path / "a.csv").write_bytes("Name\nZoë\n".encode())
     (tmp_path / "b.csv").write_bytes(b"Name\nZoe\n")
-    assert (detect_encoding(tmp_path / "a.csv").encoding, detect_encoding(tmp_path / "a.csv").how) == ("utf-8", "utf-8")
-    assert (detect_encoding(tmp_path / "b.csv").encoding, detect_encoding(tmp_path / "b.csv").how) == ("utf-8", "ascii")
+    accented, plain = detect_encoding(tmp_path / "a.csv"), detect_encoding(tmp_path / "b.csv")
+    assert (accented.encoding, accented.how, plain.encoding, plain.how) == ("utf-8", "utf-8", "utf-8", "ascii")
 
 
 @pytest.mark.parametrize(("text", "encoding", "expected"), [
@@ -202,7 +202,8 @@ def test_an_unsure_guess_is_corrected_with_an_encoding_and_the_values_follow(cli
     assert set(notices) == {"ENCODING"} and "the encoding you chose" in notices["ENCODING"]["message"]
     assert notices["ENCODING"]["sample"] == "Zoë,Brontë,zoe.bronte@example.com"
     clients = imported_clients(client, token, str(record.id))
-    assert (clients["zoe.bronte@example.com"].first_name, clients["zoe.bronte@example.com"].last_name) == ("Zoë", "Brontë")
+    zoe = clients["zoe.bronte@example.com"]
+    assert (zoe.first_name, zoe.last_name) == ("Zoë", "Brontë")
 
 
 def test_an_encoding_given_at_upload_is_used_and_stored(client, token):
