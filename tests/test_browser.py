@@ -642,7 +642,7 @@ def test_an_ambiguous_date_column_is_read_day_first_until_the_person_chooses_mon
     order.focus()
     order.select_option("MONTH_FIRST")
     page.keyboard.press("Tab")
-    assert focused(page) == "Use this date order"
+    assert focused(page) == "Use this date order for column DOB"
     page.keyboard.press("Enter")
     expect(page.locator("#notices-title")).to_be_focused()
     expect(page.locator("#current-status")).to_have_text("Checked: ready to import")

@@ -127,6 +127,13 @@ function changeForm(group, index, current, onChange) {
   const button = document.createElement("button");
   button.type = "submit";
   button.textContent = CONTROL_BUTTONS[group.control];
+  if (group.column) {
+    // Several date columns each have a button: a screen reader hears which column's it is.
+    const which = document.createElement("span");
+    which.className = "sr";
+    which.textContent = ` for column ${group.column}`;
+    button.append(which);
+  }
   const error = paragraph("", "error");
   error.setAttribute("role", "alert");
   form.append(input, button, error);
