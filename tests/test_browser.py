@@ -673,6 +673,8 @@ def test_rows_that_already_exist_are_counted_by_kind_and_shown_alone(server, pag
     kinds = page.locator("#kinds-list button")
     expect(kinds).to_have_text(["3 × already exists in Email", "1 × not an email address in Email"])
     expect(page.locator("#errors-table tbody tr")).to_have_count(4)
+    expect(page.locator("#start-hint")).to_have_text("No row is valid, so there is nothing to import: see the errors above.")
+    expect(page.get_by_role("button", name="Import the valid rows")).to_be_disabled()
     shot(page, "kinds-1-all")
 
     page.get_by_role("button", name="3 × already exists in Email").click()
@@ -712,5 +714,36 @@ def test_an_import_whose_every_row_failed_says_nothing_was_imported(server, page
         "Nothing was imported: all 3 valid rows failed at import (see the errors).")
     expect(page.locator("#start-hint")).to_have_text("No row was imported: all 3 failed. The errors above say why.")
     expect(page.locator("#kinds-list button")).to_have_text(["3 × already exists in Email"])
+    expect(page.locator("#undo-hint")).to_have_text("This import wrote nothing, so there is nothing to undo.")
+    expect(page.get_by_role("button", name="Roll back this import…")).to_be_disabled()
     expect(page.locator("#history-table tbody tr").first).to_contain_text("Imported nothing: every row failed")
     shot(page, "summary-nothing-imported")
+
+
+def test_the_encoding_and_header_row_read_are_shown_and_can_be_changed(server, page, tmp_path):
+    from playwright.sync_api import expect
+
+    sign_in(page, server)
+    # Excel for Mac: Mac Roman, lone CR line ends, a title and a blank line above the header.
+    text = "Client list,,\r,,\rFirst name,Last name,Email\rZoë,Brontë,zoe.mac@example.com\rRenée,Noël,renee.mac@example.com\r"
+    path = tmp_path / "excel-mac.csv"
+    path.write_bytes(text.encode("mac_roman"))
+    upload_file(page, path)
+
+    encoding = page.locator("#notices-list li").filter(has=page.get_by_label("Encoding of the file"))
+    expect(encoding).to_contain_text("Mac Roman")
+    expect(encoding.locator("pre")).to_contain_text("Zoë")
+    expect(encoding.get_by_label("Encoding of the file")).to_have_value("mac_roman")
+    header = page.locator("#notices-list li").filter(has=page.get_by_label("Row of the header"))
+    expect(header).to_contain_text("The header was found on row 3")
+    expect(header.get_by_label("Row of the header")).to_have_value("3")
+    shot(page, "notices-4-excel-mac")
+
+    encoding.get_by_label("Encoding of the file").select_option("windows-1252")
+    encoding.get_by_role("button", name="Use this encoding").click()
+    expect(page.locator("#notices-title")).to_be_focused()
+    encoding = page.locator("#notices-list li").filter(has=page.get_by_label("Encoding of the file"))
+    expect(encoding).to_contain_text("the encoding you chose")
+    expect(encoding.get_by_label("Encoding of the file")).to_have_value("windows-1252")
+    expect(page.locator("#map-table tbody tr").first).to_contain_text("Zo‘, RenŽe")
+    shot(page, "notices-5-read-as-windows-1252")

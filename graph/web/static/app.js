@@ -12,7 +12,7 @@ import {
 } from "/web/review.js";
 import { loadUploadMappings, submitUpload, wireDropZone } from "/web/upload.js";
 import {
-  MODES, STATUSES, UNDOABLE, WORKING, importLabel, rollbackSummary, startHint, undoHint,
+  MODES, STATUSES, WORKING, importLabel, rollbackSummary, startHint, startable, undoHint, undoable,
 } from "/web/wording.js";
 
 // detailsFor: the import whose mapping, errors and saved mappings are on the page.
@@ -158,8 +158,8 @@ function renderActions(current) {
   const changeable = loaded && ["VALIDATED", "ERRORED"].includes(current.status);
   $("remap-button").disabled = !changeable;
   enableNotices(changeable);
-  $("start-button").disabled = current.status !== "VALIDATED" || current.mode === "VALIDATE";
-  $("rollback-button").disabled = !UNDOABLE.includes(current.status);
+  $("start-button").disabled = !startable(current);
+  $("rollback-button").disabled = !undoable(current);
   $("start-hint").textContent = startHint(current);
   $("undo-hint").textContent = undoHint(current);
 }

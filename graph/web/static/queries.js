@@ -37,5 +37,5 @@ export const PROGRESS = `subscription Progress($id: ID!) { importProgress(id: $i
 
 export const HISTORY = `query History($first: Int!, $after: String, $filter: ImportFilterInput) {
   imports(first: $first, after: $after, filter: $filter) {
-    edges { node { id type mode status queuePosition filename totalRows importedRows createdAt } }
+    edges { node { id type mode status queuePosition filename totalRows importedRows failedImportRows createdAt } }
     pageInfo { hasNextPage endCursor } } }`;

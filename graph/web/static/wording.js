@@ -14,6 +14,15 @@ export const MODES = { STORE: "Create", UPDATE: "Update", UPSERT: "Update or cre
 export const WORKING = ["VALIDATING", "IMPORTING", "ROLLING_BACK"];
 export const UNDOABLE = ["IMPORTING", "IMPORTED"];
 
+// Whether the import can be started: checked, not only a check, with a valid row.
+export function startable(current) {
+  return current.status === "VALIDATED" && current.mode !== "VALIDATE" && current.totalRows > current.failedValidationRows;
+}
+
+export function undoable(current) {
+  return UNDOABLE.includes(current.status) && !importedNothing(current);
+}
+
 export function statusLabel(status) {
   return STATUSES[status] || status.replaceAll("_", " ").toLowerCase();
 }
@@ -38,9 +47,12 @@ export function startHint(current) {
   const valid = current.totalRows - current.failedValidationRows;
   switch (current.status) {
     case "VALIDATED":
-      return current.mode === "VALIDATE"
-        ? "This upload only checks the file. Upload it again with another choice under “What to do with its rows” to import it."
-        : `${valid} valid rows will be imported; invalid rows are skipped.`;
+      if (current.mode === "VALIDATE") {
+        return "This upload only checks the file. Upload it again with another choice under “What to do with its rows” to import it.";
+      }
+      return valid > 0
+        ? `${valid} valid rows will be imported; invalid rows are skipped.`
+        : "No row is valid, so there is nothing to import: see the errors above.";
     case "ERRORED":
       return "Fix the problem above (usually the mapping), then check again.";
     case "IMPORTING":
@@ -61,6 +73,7 @@ export function undoHint(current) {
     return `Rolled back: ${current.rolledBackRows} rows undone, ${current.rollbackConflictRows} left as they were (changed since).`;
   }
   if (isWaiting(current)) return "Nothing is written yet: rolling back cancels the import.";
+  if (importedNothing(current)) return "This import wrote nothing, so there is nothing to undo.";
   return UNDOABLE.includes(current.status) ? "Undo removes what this import wrote." : "Nothing to undo yet.";
 }
 
