@@ -95,7 +95,7 @@ export const PROBLEM_KINDS = {
   REQUIRED: "blank required value",
   TOO_LONG: "too long",
   INVALID_EMAIL: "not an email address",
-  INVALID_DATE: "not a date",
+  INVALID_DATE: "not a valid date",
   AMBIGUOUS_DATE: "date valid only in the other order",
   INVALID_PHONE: "not a phone number",
   INVALID_BOOLEAN: "not yes or no",
