@@ -37,16 +37,17 @@ class DateDecision:
     disagreeing_rows: tuple[int, ...] = ()  # the first of them (at most ROWS_LISTED)
     disagreeing_count: int = 0
     conflict_sample: str | None = None
+    proven: bool = False  # the rows proved the order: dateOrder cannot change it
 
     def notices(self) -> list[Notice]:
         if self.message is None:
             return []
+        control = None if self.proven else Control.DATE_ORDER
         made = [Notice(NoticeCode.DATE_ORDER, self.message, column=self.column, value=self.order.name,
-                       control=Control.DATE_ORDER, sample=self.sample)]
+                       control=control, sample=self.sample)]
         if self.conflict is not None:
             made.append(Notice(NoticeCode.DATE_ORDER_CONFLICT, self.conflict, column=self.column,
-                               value=self.order.name, control=Control.DATE_ORDER,
-                               sample=self.conflict_sample))
+                               value=self.order.name, control=control, sample=self.conflict_sample))
         return made
 
 
@@ -106,7 +107,8 @@ class ColumnDates:
         message = " ".join(part for part in (head, self._example(order), self._extras()) if part)
         proof = self.proof_rows.get(order)
         sample = f"row {proof[0][0]}: {proof[0][1]}" if proof else None
-        return self._with_conflict(DateDecision(self.column, order, message, sample), why)
+        return self._with_conflict(DateDecision(self.column, order, message, sample,
+                                                proven=day_first != month_first), why)
 
     def _proven(self, order: DateOrder) -> str:
         row, text = self.proof_rows[order][0]
@@ -164,7 +166,7 @@ class ColumnDates:
         conflict = (f"{_rows(count).capitalize()} of column '{self.column}' {_verb(count)} {other.words} ({shown}), "
                     f"against {against}: {which}{remedy}.")
         return DateDecision(decision.column, order, decision.message, decision.sample, conflict, listed, count,
-                            conflict_sample=f"row {first_row}: {first_text}")
+                            conflict_sample=f"row {first_row}: {first_text}", proven=decision.proven)
 
 
 def decide_date_order(column: str, cells: Iterable[tuple[int, str]], *, chosen: DateOrder | None,

@@ -186,11 +186,11 @@ def reading_notices(examined: Examined) -> list[Notice]:
 
 
 def _encoding_notices(guess: EncodingGuess) -> list[Notice]:
-    if guess.is_unicode:
-        return []
     if guess.how == "chosen":
         return [Notice(NoticeCode.ENCODING, f"The file was read as {guess.name}, the encoding you chose.",
                        value=guess.encoding, control=Control.ENCODING, sample=guess.sample)]
+    if guess.is_unicode:
+        return []
     sure = "not sure" if guess.unsure else "fairly sure" if guess.others else "sure"
     why = (" (its lines end with a lone CR, as Excel for Mac writes them)" if guess.mac_line_ends
            and guess.encoding == "mac_roman" else "")
@@ -210,7 +210,7 @@ def _encoding_notices(guess: EncodingGuess) -> list[Notice]:
 
 def _header_notices(examined: Examined) -> list[Notice]:
     row = examined.fmt.header_row
-    if row == 1:
+    if row == 1 and not examined.header_given:
         return []
     if examined.header_given:
         said = f"The header is row {row}, as you chose; the rows above it are not imported."
@@ -224,7 +224,7 @@ def _header_notices(examined: Examined) -> list[Notice]:
         listed = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
         notices.append(Notice(NoticeCode.LINES_SKIPPED, f"Rows above the header were skipped: {listed}.",
                               value=",".join(str(number) for number, _ in examined.skipped),
-                              control=Control.HEADER_ROW, sample=examined.skipped[0][1]))
+                              sample=examined.skipped[0][1]))
     return notices
 
 

@@ -144,10 +144,10 @@ class ImportService:
         cannot be read with the new options, InvalidTransition when the import is not
         VALIDATED or ERRORED."""
         require_role(principal, Role.MEMBER)
-        if mapping is None and options is None:
-            raise BadInput("Give a mapping, new read options (encoding, header row...), or both.")
         with self.db.read() as session:
             seen = owned_import(session, principal, import_id)
+        if mapping is None and options is None:
+            raise BadInput("Give a mapping, new read options (encoding, header row...), or both.")
         check_move(ImportStatus(seen.status), ImportStatus.VALIDATING)
         spec = get_type(seen.type)
         stored = ReadOptions.from_json(seen.options)

@@ -86,7 +86,7 @@ def test_an_outlook_us_export_is_read_month_first_because_a_birthday_proves_it(c
         "Edsger": date(1985, 12, 31),
     }
     assert date_notices(db, checked["id"]) == [{
-        "code": "DATE_ORDER", "column": "Birthday", "value": "MONTH_FIRST", "control": "dateOrder",
+        "code": "DATE_ORDER", "column": "Birthday", "value": "MONTH_FIRST", "control": None,
         "sample": "row 4: 6/23/1982",
         "message": "Column 'Birthday' is read month first: row 4 has 6/23/1982: the second part is over 12, so "
                    "this column is month first. So 5/11/1990 (row 2) is read as 11 May 1990. 1 cell written like "
@@ -157,7 +157,7 @@ def test_a_conflicting_column_takes_the_order_most_rows_prove_and_the_rows_that_
     assert order["message"].startswith("Column 'Birthday' is read month first: 3 rows prove it (row 2 has 12/31/1990: "
                                        "the second part is over 12), against 1 that proves day first.")
     assert conflict == {
-        "code": "DATE_ORDER_CONFLICT", "column": "Birthday", "value": "MONTH_FIRST", "control": "dateOrder",
+        "code": "DATE_ORDER_CONFLICT", "column": "Birthday", "value": "MONTH_FIRST", "control": None,
         "sample": "row 4: 13/05/1985",
         "message": "1 row of column 'Birthday' proves day first (row 4: 13/05/1985), against 3 that prove month "
                    "first: that row is an error; correct it in the file.",
