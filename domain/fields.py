@@ -226,7 +226,8 @@ def parse_decimal(spec: FieldSpec, value: str, *, money: bool = False, decimal_s
         raise ValueProblem(f"'{value}' is not {'an amount' if money else 'a number'}{hint}",
                            RowProblemCode.INVALID_NUMBER)
     if number != number.quantize(CENT):
-        raise ValueProblem(f"'{value}' has more than 2 decimal places", RowProblemCode.INVALID_NUMBER)
+        read_as = f" (read with the file's decimal comma: {number})" if decimal_separator == "," and "," in value else ""
+        raise ValueProblem(f"'{value}' has more than 2 decimal places{read_as}", RowProblemCode.INVALID_NUMBER)
     _bounded(spec, number, value)
     return number.quantize(CENT)
 
