@@ -33,6 +33,9 @@ the rows are made up. Where the columns come from:
 - mindbody_clients_api.csv: Mindbody's client fields as its Public API names them (`Id`,
   `FirstName`, `MobilePhone`, `BirthDate`, `SendPromotionalEmails`, `SendPromotionalTexts`,
   `Notes`), as migration tools write them out.
+- shopify_products.csv: Shopify's product CSV (`Handle`, `Title`, `Body (HTML)`, `Vendor`, ...
+  `Variant SKU` ... `Variant Price` ... `Variant Barcode` ... `Cost per item`, `Status`), as a
+  retail product import.
 - spa_booking_clients.csv: the columns issue 11 lists from booking and spa platforms
   (`Guest Code`, `Mobile Number`, `Cell Phone`, `Client Notes`, `Email Marketing`, `SMS
   Marketing`); not checked against one product's documentation.
@@ -42,13 +45,14 @@ from __future__ import annotations
 
 import csv
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from domain.mapping import mapping_notices
-from domain.models import Client
+from domain.models import Client, RetailProduct
 from domain.types import get_type
 from tests.helpers import data_of, gql, settle, start, upload
 
@@ -61,9 +65,9 @@ def headers_of(name: str) -> list[str]:
         return next(csv.reader(file))
 
 
-def create(client, token: str, name: str) -> dict:  # noqa: ANN001
+def create(client, token: str, name: str, type_: str = "CLIENT") -> dict:  # noqa: ANN001
     content = (EXPORTS / name).read_bytes()
-    return data_of(upload(client, content, token=token, filename=name))["createImport"]
+    return data_of(upload(client, content, token=token, filename=name, type_=type_))["createImport"]
 
 
 def expected(name: str, mapped: dict[str, str]) -> dict[str, str | None]:
@@ -304,6 +308,21 @@ def test_a_spa_export_maps_guest_code_mobile_number_and_client_notes_and_stores_
         # SMS yes, email no; the file's no-break spaces are stored as plain spaces.
         "grace@example.com": ("Grace", "Hopper", "07700 900 456", None, False, None, "G-0002"),
     }
+
+
+def test_a_shopify_product_csv_maps_its_variant_columns_to_a_retail_product(client, token, db):
+    name = "shopify_products.csv"
+    created = create(client, token, name, type_="RETAIL_PRODUCT")
+
+    assert mapping_of(created) == expected(name, {
+        "Title": "name", "Vendor": "brand", "Type": "category", "Variant SKU": "sku", "Variant Inventory Qty": "stock",
+        "Variant Price": "price", "Variant Barcode": "barcode", "Cost per item": "cost"})
+    imported(client, token, created)
+    with db.read() as session:
+        product = session.exec(select(RetailProduct)).one()
+    assert (product.sku, product.name, product.brand, product.category, product.price, product.cost, product.barcode,
+            product.stock, product.currency) == ("SKU-123", "Rose body oil 100ml", "Elemis", "Body care",
+                                                 Decimal("24.00"), Decimal("11.50"), "5012345678900", 12, "GBP")
 
 
 def test_import_types_publishes_the_full_name_field_and_the_aliases_of_real_exports(client, token):
