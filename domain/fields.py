@@ -121,7 +121,8 @@ def parse_boolean(value: str) -> bool:
         return True
     if word in _FALSE:
         return False
-    raise ValueProblem(f"'{value}' is not yes or no; use yes/no, true/false, y/n or 1/0", RowProblemCode.INVALID_BOOLEAN)
+    raise ValueProblem(f"'{value}' is not yes or no; use yes/no, true/false, y/n or 1/0",
+                       RowProblemCode.INVALID_BOOLEAN)
 
 
 def parse_consent(value: str) -> bool:
@@ -226,7 +227,8 @@ def parse_decimal(spec: FieldSpec, value: str, *, money: bool = False, decimal_s
         raise ValueProblem(f"'{value}' is not {'an amount' if money else 'a number'}{hint}",
                            RowProblemCode.INVALID_NUMBER)
     if number != number.quantize(CENT):
-        read_as = f" (read with the file's decimal comma: {number})" if decimal_separator == "," and "," in value else ""
+        comma = decimal_separator == "," and "," in value
+        read_as = f" (read with the file's decimal comma: {number})" if comma else ""
         raise ValueProblem(f"'{value}' has more than 2 decimal places{read_as}", RowProblemCode.INVALID_NUMBER)
     _bounded(spec, number, value)
     return number.quantize(CENT)

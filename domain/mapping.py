@@ -116,7 +116,7 @@ def mapping_notices(headers: Sequence[str], spec: ImportTypeSpec, entries: Seque
 def _why_unmapped(header: str, spec: ImportTypeSpec, mapped: dict[str, str]) -> str | None:
     for item in spec.fields:
         if item.fills and item.name not in mapped and all(name in mapped for name in item.fills) \
-                and _likeness(header, spec, item.name) >= MIN_CONFIDENCE:
+                and _score(header, spec, item.name) >= MIN_CONFIDENCE:
             columns = " and ".join(f"'{mapped[name]}'" for name in item.fills)
             labels = " and ".join(spec.field(name).label for name in item.fills)
             return (f"'{header}' looks like {item.label}; it is not mapped because {labels} come from "

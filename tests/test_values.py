@@ -198,7 +198,8 @@ def test_parsers_raise_the_code_of_their_problem():
     ("Martin Luther King, Jr.", ("Martin", "Luther King, Jr.")),  # a suffix after the comma is not a first name
     ("Zoë Ødegård", ("Zoë", "Ødegård")),
     ("Cher", ("Cher", "")),  # one word: a first name only
-    ("Lovelace,", ("Lovelace,", "")),
+    ("Lovelace,", ("Lovelace", "")),
+    (" , Ada Lovelace", ("Ada", "Lovelace")),
 ])
 def test_a_full_name_splits_into_first_and_last_name(name, parts):
     assert split_full_name(name) == parts
@@ -326,7 +327,8 @@ def test_a_channel_or_refusal_column_is_never_the_email_opt_in_and_a_notice_says
     assert proposed[3] == {"column": header, "field": None, "confidence": 0.0}
     notices = mapping_notices(headers, CLIENT, proposed)
     assert [(n.code, n.column, n.control, n.message) for n in notices] == [
-        (NoticeCode.COLUMN_NOT_MAPPED, header, Control.MAPPING, f"'{header}' {reason}; it is not mapped to Marketing opt-in.")]
+        (NoticeCode.COLUMN_NOT_MAPPED, header, Control.MAPPING,
+         f"'{header}' {reason}; it is not mapped to Marketing opt-in.")]
 
 
 @pytest.mark.parametrize("header", ["Email Marketing", "Accepts Email Marketing", "Email Subscription Status",

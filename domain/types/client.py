@@ -25,10 +25,10 @@ def split_full_name(text: str) -> tuple[str, str]:
     is Ludwig / van Beethoven); with a comma, the last name comes first ('Lovelace, Ada' is
     Ada / Lovelace), unless what follows the comma is a suffix ('King, Jr.'). One word is
     a first name and an empty last name."""
-    before, comma, after = text.partition(",")
+    before, comma, after = text.strip(" ,").partition(",")
     if comma and after.strip() and after.strip().rstrip(".").casefold() not in _SUFFIXES:
         return " ".join(after.split()), " ".join(before.split())
-    words = text.split()
+    words = text.strip(" ,").split()
     return (words[0] if words else ""), " ".join(words[1:])
 
 
@@ -39,7 +39,8 @@ def _missing_parts(values: dict[str, Any]) -> list[str]:
 
 
 def _check(values: dict[str, Any]) -> list[tuple[str, str]]:
-    """A row's first and last name, from their columns or its full name."""
+    """The row's problems with its name (validation runs this once per row): a name part
+    with no cell and no full name to fill it, or a full name that cannot fill it."""
     full = values.get("full_name")
     if full:
         first, last = split_full_name(full)
@@ -53,6 +54,8 @@ def _check(values: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _record(values):  # noqa: ANN001, ANN202
+    """The columns of a valid row: a full name fills a blank first or last name and is not
+    stored; the email's key is its case-folded form."""
     out = dict(values)
     full = out.pop("full_name", None)
     if full:
@@ -151,9 +154,9 @@ CLIENT = ImportTypeSpec(
             description="Consent to marketing email (consent to texts, calls or post is another column and is never "
                         "mapped here automatically). yes/no, true/false, y/n or 1/0 in any case; blank means no. "
                         "The words exports write are read too: subscribed, opted in and opt-in are yes; unsubscribed, "
-                        "opted out, not subscribed, non-subscribed, never subscribed, cleaned (Mailchimp: the address "
-                        "bounced), bounced, pending (a double opt-in never confirmed), transactional, archived, unknown "
-                        "(Square: no consent recorded), suppressed, redacted and invalid are no.",
+                        "opted out, not subscribed, non-subscribed, never subscribed, cleaned (Mailchimp: the "
+                        "address bounced), bounced, pending (a double opt-in never confirmed), transactional, archived, "
+                        "unknown (Square: no consent recorded), suppressed, redacted and invalid are no.",
         ),
         FieldSpec(
             "notes", "Notes", max_length=10000,

@@ -21,7 +21,8 @@ RETAIL_PRODUCT = ImportTypeSpec(
     record=keyed("sku"),
     fields=(
         FieldSpec("sku", "SKU", FieldKind.CODE, required=True, max_length=50,
-                  aliases=("sku code", "product code", "item code", "stock code", "code", "variant sku"), example="SKU-123",
+                  aliases=("sku code", "product code", "item code", "stock code", "code", "variant sku"),
+                  example="SKU-123",
                   description=SKU_DESCRIPTION),
         FieldSpec("name", "Name", required=True, aliases=("product", "product name", "item", "title", "item name"),
                   example="Rose body oil 100ml"),
@@ -37,7 +38,8 @@ RETAIL_PRODUCT = ImportTypeSpec(
         currency(),
         tax_rate(),
         FieldSpec("stock", "Stock", FieldKind.INTEGER, max_length=10, minimum=0, maximum=1_000_000,
-                  aliases=("qty", "quantity", "stock level", "on hand", "in stock", "variant inventory qty"), example="12",
+                  aliases=("qty", "quantity", "stock level", "on hand", "in stock", "variant inventory qty"),
+                  example="12",
                   description="Units in stock, a whole number from 0."),
     ),
 )
