@@ -69,3 +69,36 @@ def finish_rollback(record: Import) -> None:
 
 def percent(done: int, total: int) -> int:
     return 100 if total <= 0 else min(100, done * 100 // total)
+
+
+def summary(record: Import) -> str:
+    """Where the import is, in a sentence a person reads; an import that imported nothing
+    says so rather than a plain "imported"."""
+    status = ImportStatus(record.status)
+    valid = record.total_rows - record.failed_validation_rows
+    if status is ImportStatus.VALIDATING:
+        return f"Checking the rows ({record.progress} %)."
+    if status is ImportStatus.VALIDATED:
+        return (f"{valid:,} of {record.total_rows:,} rows are valid and will be imported; "
+                f"{record.failed_validation_rows:,} have problems and will be skipped.")
+    if status is ImportStatus.IMPORTING:
+        if is_waiting(record):
+            return "Waiting for another import of your organisation to finish."
+        return f"Importing: {record.imported_rows:,} of {valid:,} valid rows done ({record.progress} %)."
+    if status is ImportStatus.IMPORTED:
+        return _imported_summary(record, valid)
+    if status is ImportStatus.ROLLING_BACK:
+        return f"Rolling back: {record.rolled_back_rows:,} of {record.imported_rows:,} rows undone."
+    if status is ImportStatus.ROLLED_BACK:
+        kept = f"; {record.rollback_conflict_rows:,} changed since and kept" if record.rollback_conflict_rows else ""
+        return f"Rolled back: {record.rolled_back_rows:,} rows undone{kept}."
+    return f"Stopped: {record.error_message or 'the file could not be validated'}"
+
+
+def _imported_summary(record: Import, valid: int) -> str:
+    if record.imported_rows == 0 and record.failed_import_rows:
+        return (f"Nothing was imported: all {record.failed_import_rows:,} valid rows failed at import "
+                "(see the errors).")
+    failed = f"; {record.failed_import_rows:,} failed at import" if record.failed_import_rows else ""
+    skipped = f"; {record.failed_validation_rows:,} skipped as invalid" if record.failed_validation_rows else ""
+    return f"Imported {record.imported_rows:,} of {valid:,} valid rows{failed}{skipped}."

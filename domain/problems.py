@@ -28,6 +28,7 @@ class RowProblemCode(str, enum.Enum):
     NOT_FOUND = "NOT_FOUND"  # UPDATE: no record has this key
     MISSING_REFERENCE = "MISSING_REFERENCE"  # a referenced record (a code, a SKU) does not exist
     WRITE_FAILED = "WRITE_FAILED"  # the record could not be written at import
+    CHANGED_SINCE_IMPORT = "CHANGED_SINCE_IMPORT"  # rollback: its record changed after the import, so it was kept
 
 
 class ValueProblem(ValueError):

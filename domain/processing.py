@@ -20,6 +20,7 @@ from domain.lifecycle import fail_validation, finish_import, finish_rollback, fi
 from domain.mapping import column_indexes, missing_required
 from domain.models import Import, ImportRow, RowStatus, utcnow
 from domain.ports import ProgressPublisher, TaskQueue
+from domain.problems import RowProblemCode
 from domain.rows import FIRST_DATA_ROW, claim_rows, has_rows, last_row_number
 from domain.errors import ImportErrorCode
 from domain.files import FileProblem, reader, stored_format
@@ -29,7 +30,7 @@ from domain.settings import Settings
 from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
 from domain.validation import RowOutcome, RowValidator
-from domain.writing import is_partial, undo_chunk, write_chunk
+from domain.writing import is_partial, refusals, undo_chunk, write_chunk
 
 log = logging.getLogger(__name__)
 
@@ -103,18 +104,40 @@ class Processor:
         self.publisher.publish(record.id)
 
     def _finish_validation(self, record: Import, spec: ImportTypeSpec) -> None:
-        """Mark repeated keys (a batch per transaction, so progress goes on), then VALIDATED."""
+        """Mark repeated keys and the rows the import would refuse (a batch per transaction,
+        so progress goes on), then VALIDATED."""
         with self.db.read() as session:
             for batch in _repeated_keys(session, record.id):
                 with self.db.write() as writing:
                     marked = _mark_duplicates(writing, record, spec, batch)
                     _claim_validation(writing, record, total=0, invalid=marked, progress=99)
                 self.publisher.publish(record.id)
+        self._check_against_records(record, spec)
         with self.db.write() as session:
             _claim_validation(session, record, total=0, invalid=0, progress=100)
             current = session.get(Import, record.id)
             finish_validation(current)
             session.add(current)
+
+    def _check_against_records(self, record: Import, spec: ImportTypeSpec) -> None:
+        """Mark invalid the valid rows the import would refuse today (a key an existing
+        record has in STORE, no record to update in UPDATE, a missing reference), so the
+        review and VALIDATE mode show what startImport will do."""
+        after = 0
+        while True:
+            with self.db.write() as session:
+                rows = session.exec(select(ImportRow.row_number, ImportRow.cells)
+                                    .where(ImportRow.import_id == record.id, ImportRow.row_number > after,
+                                           ImportRow.status == RowStatus.VALID.value)
+                                    .order_by(ImportRow.row_number).limit(VALIDATION_BATCH)).all()
+                if not rows:
+                    return
+                refused = refusals(session, record, spec, rows)
+                _mark_refused(session, record, refused)
+                _claim_validation(session, record, total=0, invalid=len(refused), progress=99)
+            if refused:
+                self.publisher.publish(record.id)
+            after = rows[-1].row_number
 
     def give_up_validation(self, import_id: uuid.UUID, reference: str) -> None:
         """Validation kept failing for a reason of ours: mark the import ERRORED, not stuck."""
@@ -320,11 +343,23 @@ def _mark_duplicates(session: Session, record: Import, spec: ImportTypeSpec, fir
                 {"rid": row_number, "errors": [{
                     "column": record.headers[column], "field": spec.unique_field, "value": row_cells[column].strip(),
                     "message": f"The same {label} is already on row {first_rows[row_number]} of this file",
+                    "code": RowProblemCode.DUPLICATE_IN_FILE.value,
                 }]}
                 for row_number, row_cells in cells
             ],
         )
     return len(cells)
+
+
+def _mark_refused(session: Session, record: Import, refused: list[dict[str, Any]]) -> None:
+    """Rows the import would refuse: invalid, with the reason, and no longer a key for the repeat scan."""
+    if refused:
+        session.connection().execute(
+            update(ImportRow)
+            .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
+            .values(status=RowStatus.INVALID.value, errors=bindparam("errors"), match_key=None),
+            refused,
+        )
 
 
 def _repeated_keys(session: Session, import_id: uuid.UUID) -> Iterator[dict[int, int]]:

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from domain.auth import Principal
 from domain.db import Database
 from domain.errors import BadInput
 from domain.models import Import, ImportRow, RowStatus
+from domain.problems import RowProblemCode
 from domain.access import owned_import
 from domain.types import get_type
 from domain.validation import FORMULA_STARTS
@@ -47,6 +49,16 @@ class RowError:
     field: str | None
     message: str
     value: str | None
+    code: RowProblemCode
+
+
+@dataclass(frozen=True)
+class ErrorCount:
+    """How many problems of one kind one field has (field None: problems of a whole row)."""
+
+    code: RowProblemCode
+    field: str | None
+    count: int
 
 
 @dataclass(frozen=True)
@@ -87,10 +99,11 @@ def list_imports(
 
 def row_errors(
     db: Database, principal: Principal, import_id: uuid.UUID, *, first: int, after: str | None,
-    field: str | None = None,
+    field: str | None = None, code: RowProblemCode | None = None,
 ) -> Page[RowError]:
     """Every problem of every failed row, in file order; a cursor is 'row:index'. With
-    `field`, only the problems of that field (a name of the import type's fields)."""
+    `field`, only the problems of that field (a name of the import type's fields); with
+    `code`, only the problems of that kind."""
     first = _page_size(first)
     after_row, after_index = _decode_error_cursor(after) if after else (0, -1)
     found: list[tuple[str, RowError]] = []
@@ -101,11 +114,27 @@ def row_errors(
             for index, error in enumerate(row.errors or []):
                 if (row.row_number, index) <= (after_row, after_index):
                     continue
-                if field is None or error.get("field") == field:
+                if (field is None or error.get("field") == field) and (code is None or problem_code(error) is code):
                     found.append((f"{row.row_number}:{index}", _row_error(row.row_number, error)))
             if len(found) > first:
                 break
     return Page(found[:first], has_next_page=len(found) > first)
+
+
+def error_counts(db: Database, principal: Principal, import_id: uuid.UUID) -> list[ErrorCount]:
+    """The problems of the import's failed rows counted by code and field, most frequent first."""
+    counts: Counter[tuple[RowProblemCode, str | None]] = Counter()
+    with db.read() as session:
+        owned_import(session, principal, import_id)
+        for row in _failed_rows_from(session, import_id, 0, batch=1000):
+            counts.update((problem_code(error), error.get("field")) for error in row.errors or [])
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0][0].value, item[0][1] or ""))
+    return [ErrorCount(code, field, count) for (code, field), count in ranked]
+
+
+def problem_code(error: dict[str, Any]) -> RowProblemCode:
+    """A stored problem's code (problems stored before codes were kept are INVALID_VALUE)."""
+    return RowProblemCode(error.get("code") or RowProblemCode.INVALID_VALUE.value)
 
 
 def _check_error_field(record: Import, field: str | None) -> None:
@@ -153,7 +182,8 @@ def _failed_rows(import_id: uuid.UUID):  # noqa: ANN202
 
 
 def _row_error(row_number: int, error: dict[str, Any]) -> RowError:
-    return RowError(row_number, error.get("column"), error.get("field"), error["message"], error.get("value"))
+    return RowError(row_number, error.get("column"), error.get("field"), error["message"], error.get("value"),
+                    problem_code(error))
 
 
 def _reason(error: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.fields import parser_for
+from domain.problems import RowProblemCode, ValueProblem
 from domain.types.base import FieldKind, FieldSpec, ImportTypeSpec
 
 
@@ -27,14 +28,42 @@ FORMULA_STARTS = ("=", "+", "-", "@")  # what queries.neutralise quotes in repor
 
 
 def cell_text(cells: Sequence[str], index: int | None) -> str:
-    """A cell trimmed, less the quote the error report and templates put before a formula-like
-    start (so a report fixed and uploaded again validates): one quote, and only then."""
-    text = "" if index is None else cells[index].strip()
-    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
+    """A cell trimmed, less one leading apostrophe: the quote spreadsheet exports put before a
+    value to keep it text (`'7210448301100`), and the one the error report and templates put
+    before a formula-like start (so a report fixed and uploaded again validates)."""
+    text = "" if index is None or index >= len(cells) else cells[index].strip()
+    return text[1:].lstrip() if text[:1] == "'" else text
+
+
+def has_apostrophe(cells: Sequence[str], index: int) -> bool:
+    """Whether cell_text takes a text-forcing apostrophe off this cell (not a report's quote before a formula)."""
+    text = cells[index].strip() if index < len(cells) else ""
+    return text[:1] == "'" and len(text) > 1 and text[1:2] not in FORMULA_STARTS
+
+
+# The code of a value a field's parser refuses with a plain ValueError, by the field's kind.
+KIND_PROBLEMS = {
+    FieldKind.TEXT: RowProblemCode.INVALID_VALUE,
+    FieldKind.EMAIL: RowProblemCode.INVALID_EMAIL,
+    FieldKind.DATE: RowProblemCode.INVALID_DATE,
+    FieldKind.BOOLEAN: RowProblemCode.INVALID_BOOLEAN,
+    FieldKind.PHONE: RowProblemCode.INVALID_PHONE,
+    FieldKind.INTEGER: RowProblemCode.INVALID_NUMBER,
+    FieldKind.DECIMAL: RowProblemCode.INVALID_NUMBER,
+    FieldKind.MONEY: RowProblemCode.INVALID_NUMBER,
+    FieldKind.CHOICE: RowProblemCode.NOT_A_CHOICE,
+    FieldKind.BARCODE: RowProblemCode.INVALID_BARCODE,
+    FieldKind.CODE: RowProblemCode.INVALID_CODE,
+    FieldKind.REFERENCES: RowProblemCode.INVALID_CODE,
+}
 
 
 class FieldProblem(ValueError):
-    """One field's cell cannot be taken: the message a person reads."""
+    """One field's cell cannot be taken: the message a person reads, and its code."""
+
+    def __init__(self, message: str, code: RowProblemCode = RowProblemCode.INVALID_VALUE) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def field_check(spec: FieldSpec, *, partial: bool) -> Callable[[str], Any]:
@@ -51,14 +80,17 @@ def field_check(spec: FieldSpec, *, partial: bool) -> Callable[[str], Any]:
     def check(text: str) -> Any:
         if not text:
             if required:
-                raise FieldProblem(f"{spec.label} is required")
+                raise FieldProblem(f"{spec.label} is required", RowProblemCode.REQUIRED)
             return blank
         if len(text) > spec.max_length:
-            raise FieldProblem(f"{spec.label} is {len(text)} characters long; the most is {spec.max_length}")
+            raise FieldProblem(f"{spec.label} is {len(text)} characters long; the most is {spec.max_length}",
+                               RowProblemCode.TOO_LONG)
         try:
             return parse(text)
+        except ValueProblem as problem:
+            raise FieldProblem(str(problem), problem.code) from None
         except ValueError as error:
-            raise FieldProblem(str(error)) from None
+            raise FieldProblem(str(error), KIND_PROBLEMS[spec.kind]) from None
 
     return check
 
@@ -83,7 +115,9 @@ class RowValidator:
                        for item in spec.fields]
 
     def validate(self, cells: Sequence[str]) -> RowOutcome:
-        if len(cells) != len(self.headers):
+        """A row's values, or its problems. Cells beyond the header's columns may only be
+        blank (trailing separators); a short row's missing cells are blank."""
+        if len(cells) > len(self.headers) and any(cell.strip() for cell in cells[len(self.headers):]):
             return RowOutcome(errors=[self._shape_error(cells)])
         values: dict[str, Any] = {}
         errors: list[dict[str, Any]] = []
@@ -92,7 +126,7 @@ class RowValidator:
             try:
                 values[name] = check(text)
             except FieldProblem as problem:
-                errors.append(self._field_error(name, str(problem), text))
+                errors.append(self._field_error(name, str(problem), text, problem.code))
         if errors:
             return RowOutcome(errors=errors)
         if self.partial and all(values.get(name) in (None, "") for name in self.spec.match_keys):
@@ -101,29 +135,29 @@ class RowValidator:
             known = {k: v for k, v in values.items() if v is not None} if self.partial else values
             problems = self.spec.check(known)
             if problems:
-                return RowOutcome(errors=[self._rule_error(name, message, cells) for name, message in problems])
+                return RowOutcome(errors=[self._field_error(name, message, cell_text(cells, self.columns.get(name)),
+                                                            RowProblemCode.RULE)
+                                          for name, message in problems])
         unique = values.get(self.spec.unique_field)
         key = self.spec.unique_key(unique) if unique is not None else None
         return RowOutcome(values=values, key=key)
 
-    def _rule_error(self, name: str, message: str, cells: Sequence[str]) -> dict[str, Any]:
-        index = self.columns.get(name)
-        return self._field_error(name, message, cell_text(cells, index))
-
     def _no_match_key(self) -> dict[str, Any]:
         labels = " or ".join(self.spec.field(name).label.lower() for name in self.spec.match_keys)
-        return {"column": None, "field": None, "value": None,
+        return {"column": None, "field": None, "value": None, "code": RowProblemCode.NO_MATCH_KEY.value,
                 "message": f"This row needs a {labels} to find the record to update"}
 
     def _shape_error(self, cells: Sequence[str]) -> dict[str, Any]:
+        filled = max(i for i, cell in enumerate(cells) if cell.strip()) + 1
         return {
             "column": None,
             "field": None,
             "value": None,
-            "message": f"This row has {len(cells)} cells but the header has {len(self.headers)} columns",
+            "code": RowProblemCode.ROW_SHAPE.value,
+            "message": f"This row has values in {filled} cells but the header has only {len(self.headers)} columns",
         }
 
-    def _field_error(self, name: str, message: str, text: str) -> dict[str, Any]:
+    def _field_error(self, name: str, message: str, text: str, code: RowProblemCode) -> dict[str, Any]:
         index = self.columns.get(name)
         return {"column": self.headers[index] if index is not None else None, "field": name,
-                "value": text or None, "message": message}
+                "value": text or None, "message": message, "code": code.value}

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from domain.bulk import insert_many
 from domain.mapping import column_indexes
 from domain.models import Import, ImportMode, ImportRow, RowStatus, as_utc, utcnow
+from domain.problems import RowProblemCode
 from domain.types import ImportTypeSpec
 from domain.validation import RowValidator
 
@@ -71,7 +72,20 @@ def is_partial(record: Import) -> bool:
     return record.mode in (ImportMode.UPDATE.value, ImportMode.UPSERT.value)
 
 
-def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence[StoredRow]) -> Plan:
+def refusals(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence[StoredRow]) -> list[dict[str, Any]]:
+    """What importing `rows` (all VALID) now would refuse, without writing: a key that an
+    existing record already has, no record to update, a reference to nothing. Each as
+    {"rid": row number, "errors": [...]}. A VALIDATE import is checked as a STORE would be."""
+    return _plan(session, record, spec, rows, mode=_mode_as_imported(record)).failures
+
+
+def _mode_as_imported(record: Import) -> ImportMode:
+    mode = ImportMode(record.mode)
+    return ImportMode.STORE if mode is ImportMode.VALIDATE else mode
+
+
+def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence[StoredRow], *,
+          mode: ImportMode | None = None) -> Plan:
     columns = column_indexes(record.mapping)
     validator = RowValidator(spec, record.headers, columns, partial=is_partial(record))
     # What a new record must pass: in STORE mode, the row's own validation already did.
@@ -81,15 +95,18 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence
     refused = _resolve(session, record, spec, valid)
     keyed = {row.row_number: _row_keys(spec, values) for row, values in valid if values}
     index = _Existing(session, spec, record.organisation_id, list(keyed.values()))
-    mode = ImportMode(record.mode)
+    mode = mode or ImportMode(record.mode)
     plan = Plan()
     for row, outcome in outcomes:
         if not outcome.valid:
+            first = outcome.errors[0]
             plan.failures.append(_failure(row, None, None, None,
-                                          "This row no longer passes validation: " + outcome.errors[0]["message"]))
+                                          "This row no longer passes validation: " + first["message"],
+                                          RowProblemCode(first.get("code", RowProblemCode.INVALID_VALUE.value))))
             continue
         if row.row_number in refused:
-            plan.failures.append(_failure(row, None, None, None, refused[row.row_number]))
+            plan.failures.append(_failure(row, None, None, None, refused[row.row_number],
+                                          RowProblemCode.MISSING_REFERENCE))
             continue
         values = outcome.values
         keys, unique = keyed[row.row_number]
@@ -99,7 +116,7 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence
             if found is None and mode is ImportMode.UPDATE:
                 plan.failures.append(_not_found(row, record, spec, values))
             elif clash:
-                plan.failures.append(_exists(row, record, spec, values, clash))
+                plan.failures.append(_exists(row, record, spec, values, clash, (found or owner)["id"]))
             elif complete is not None and (problems := complete.validate(row.cells).errors):
                 plan.failures.append(_incomplete(row, spec, problems))
             else:
@@ -107,7 +124,7 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence
                                      "import_id": record.id, "import_row": row.row_number})
                 index.claim(keys, unique)
         elif owner is not None and owner["id"] != found["id"]:
-            plan.failures.append(_exists(row, record, spec, values, spec.unique_field))
+            plan.failures.append(_exists(row, record, spec, values, spec.unique_field, owner["id"]))
         else:
             plan.changes.append((row, found, _changed_columns(spec, record, row, values)))
     return plan
@@ -268,7 +285,7 @@ def undo_chunk(session: Session, record: Import, spec: ImportTypeSpec, first_row
     _delete_created(conn, spec, created)
     label = spec.label.lower().rstrip("s")
     _mark(conn, record, conflicts, RowStatus.ROLLBACK_CONFLICT, [{
-        "column": None, "field": None, "value": None,
+        "column": None, "field": None, "value": None, "code": RowProblemCode.CHANGED_SINCE_IMPORT.value,
         "message": f"The {label} this row wrote was changed after the import, so the rollback left it as it is",
     }])
     undone = conn.execute(update(ImportRow).where(*in_range).values(status=RowStatus.ROLLED_BACK.value)).rowcount
@@ -342,9 +359,10 @@ def _json(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
-def _failure(row: StoredRow, column: str | None, field_name: str | None, value: Any, message: str) -> dict[str, Any]:
+def _failure(row: StoredRow, column: str | None, field_name: str | None, value: Any, message: str,
+             code: RowProblemCode) -> dict[str, Any]:
     return {"rid": row.row_number,
-            "errors": [{"column": column, "field": field_name, "value": value, "message": message}]}
+            "errors": [{"column": column, "field": field_name, "value": value, "message": message, "code": code.value}]}
 
 
 def _column_of(record: Import, field_name: str) -> str | None:
@@ -358,11 +376,18 @@ def _clash(spec: ImportTypeSpec, values: dict[str, Any], found: dict | None, own
     return spec.unique_field if owner is not None else None
 
 
-def _exists(row: StoredRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any], name: str) -> dict[str, Any]:
+def _exists(row: StoredRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any], name: str,
+            record_id: int | None) -> dict[str, Any]:
     label = spec.field(name).label.lower()
     noun = spec.label.lower().rstrip("s")
-    return _failure(row, _column_of(record, name), name, values[name],
-                    f"A {noun} with {label} {values[name]} already exists")
+    if record_id is None:  # taken by a row earlier in this chunk
+        return _failure(row, _column_of(record, name), name, values[name],
+                        f"A {noun} with {label} {values[name]} already exists", RowProblemCode.ALREADY_EXISTS)
+    failure = _failure(row, _column_of(record, name), name, values[name],
+                       f"A {noun} with {label} {values[name]} already exists (record {record_id}); "
+                       "import it in UPDATE or UPSERT mode to change it", RowProblemCode.ALREADY_EXISTS)
+    failure["errors"][0]["record_id"] = record_id
+    return failure
 
 
 def _incomplete(row: StoredRow, spec: ImportTypeSpec, problems: list[dict[str, Any]]) -> dict[str, Any]:
@@ -377,4 +402,4 @@ def _not_found(row: StoredRow, record: Import, spec: ImportTypeSpec, values: dic
     label = spec.field(name).label.lower()
     noun = spec.label.lower().rstrip("s")
     return _failure(row, _column_of(record, name), name, values.get(name),
-                    f"No {noun} with {label} {values.get(name)} to update")
+                    f"No {noun} with {label} {values.get(name)} to update", RowProblemCode.NOT_FOUND)

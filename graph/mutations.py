@@ -5,11 +5,13 @@ from __future__ import annotations
 import strawberry
 
 from domain.mappings import create_mapping, save_mapping
+from domain.options import DateOrder as DomainDateOrder
+from domain.organisations import update_organisation_settings
 from domain.services import Upload
 from graph.context import Info
 from graph.inputs import CreateImportInput, MappingInput, import_id, mapping_entries
 from graph.threads import call
-from graph.types import ImportKind, ImportObject, SavedMapping
+from graph.types import DateOrder, ImportKind, ImportObject, OrganisationSettings, SavedMapping
 
 
 @strawberry.type
@@ -65,3 +67,11 @@ class Mutation:
         principal = await info.context.principal()
         record = await call(info.context.services.imports.rollback_import, principal, import_id(id))
         return ImportObject.from_record(record)
+
+    @strawberry.mutation(description="Change your organisation's settings (admins): `dateOrder` is the order "
+                         "ambiguous date columns follow when an import does not choose one.")
+    async def update_organisation_settings(self, info: Info, date_order: DateOrder) -> OrganisationSettings:  # type: ignore[valid-type]
+        principal = await info.context.principal()
+        updated = await call(update_organisation_settings, info.context.services.db, principal,
+                             date_order=DomainDateOrder(date_order.value))
+        return OrganisationSettings.from_domain(updated)

@@ -11,7 +11,9 @@ from graph.limits import page_size
 from graph.inputs import ImportFilterInput, import_id
 from graph.threads import call
 from domain.mappings import list_mappings
-from graph.types import ImportConnection, ImportEdge, ImportKind, ImportObject, ImportTypeInfo, PageInfo, SavedMapping
+from domain.organisations import organisation_settings
+from graph.types import (ImportConnection, ImportEdge, ImportKind, ImportObject, ImportTypeInfo, OrganisationSettings,
+                         PageInfo, SavedMapping)
 
 
 @strawberry.type
@@ -47,3 +49,8 @@ class Query:
     async def import_types(self, info: Info) -> list[ImportTypeInfo]:
         await info.context.principal()
         return [ImportTypeInfo.from_spec(spec) for spec in IMPORT_TYPES.values()]
+
+    @strawberry.field(description="Your organisation's settings (the default date order of its imports).")
+    async def organisation_settings(self, info: Info) -> OrganisationSettings:
+        principal = await info.context.principal()
+        return OrganisationSettings.from_domain(await call(organisation_settings, info.context.services.db, principal))

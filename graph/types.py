@@ -11,11 +11,18 @@ from typing import Annotated
 import strawberry
 
 from domain import models, queries
+from domain.lifecycle import summary
 from domain.mapping import missing_required
 from domain.models import as_utc
 from domain.samples import column_samples
 from domain.scheduling import position_in_queue
 from domain.errors import ImportErrorCode as DomainImportErrorCode
+from domain.notices import Control as DomainControl
+from domain.notices import Notice as DomainNotice
+from domain.notices import NoticeCode as DomainNoticeCode
+from domain.options import DateOrder as DomainDateOrder
+from domain.options import ReadOptions
+from domain.problems import RowProblemCode as DomainRowProblemCode
 from domain.status import ImportStatus as DomainImportStatus
 from domain.types import IMPORT_TYPES, FieldSpec, ImportTypeSpec
 from graph.context import Info
@@ -49,6 +56,86 @@ ImportErrorCode = strawberry.enum(
 )
 
 
+PROBLEM_MEANINGS = {
+    DomainRowProblemCode.REQUIRED: "A required field is blank.",
+    DomainRowProblemCode.TOO_LONG: "The value is longer than the field allows.",
+    DomainRowProblemCode.INVALID_EMAIL: "Not an email address.",
+    DomainRowProblemCode.INVALID_DATE: "Not a date, or not a real one (31 February).",
+    DomainRowProblemCode.AMBIGUOUS_DATE: "A date that is real only in the other day/month order than its column's: "
+                                         "check the column's dateOrder notice.",
+    DomainRowProblemCode.INVALID_PHONE: "Not a phone number.",
+    DomainRowProblemCode.INVALID_BOOLEAN: "Not yes or no (nor a consent word such as subscribed).",
+    DomainRowProblemCode.INVALID_NUMBER: "Not a number or an amount, or more decimals than allowed.",
+    DomainRowProblemCode.OUT_OF_RANGE: "A number below the least or above the most the field allows.",
+    DomainRowProblemCode.NOT_A_CHOICE: "Not one of the values the field accepts (see allowedValues).",
+    DomainRowProblemCode.INVALID_CODE: "A code, SKU or list of codes of the wrong shape.",
+    DomainRowProblemCode.INVALID_BARCODE: "Not an EAN-13, UPC-A or EAN-8 barcode with a right check digit.",
+    DomainRowProblemCode.INVALID_VALUE: "Another problem with one value (and problems found before codes were kept).",
+    DomainRowProblemCode.RULE: "A rule across fields is broken (an expiry date before the issue date).",
+    DomainRowProblemCode.NO_MATCH_KEY: "An update row without a key to find its record.",
+    DomainRowProblemCode.ROW_SHAPE: "More filled cells than the header has columns.",
+    DomainRowProblemCode.DUPLICATE_IN_FILE: "The same unique key as an earlier row of the file.",
+    DomainRowProblemCode.ALREADY_EXISTS: "STORE: your organisation already has a record with this key.",
+    DomainRowProblemCode.NOT_FOUND: "UPDATE: no record of your organisation has this key.",
+    DomainRowProblemCode.MISSING_REFERENCE: "A record the row refers to (a code, a SKU) does not exist.",
+    DomainRowProblemCode.WRITE_FAILED: "The record could not be written at import.",
+    DomainRowProblemCode.CHANGED_SINCE_IMPORT: "Rollback: the record changed after the import, so it was kept.",
+}
+RowProblemCode = strawberry.enum(
+    enum.Enum("RowProblemCode", {code.value: strawberry.enum_value(code.value, description=PROBLEM_MEANINGS[code])
+                                 for code in DomainRowProblemCode}),
+    description="What kind of problem a row has: one code per problem, besides its message.",
+)
+NoticeCode = strawberry.enum(DomainNoticeCode, name="NoticeCode",
+                             description="What the service decided on your behalf while reading the file.")
+NoticeControl = strawberry.enum(
+    enum.Enum("NoticeControl", {control.name: control.value for control in DomainControl}),
+    description="The createImport / updateImportMapping input that changes a notice's decision.",
+)
+DateOrder = strawberry.enum(DomainDateOrder, name="DateOrder",
+                            description="The order of day, month and year in dates like 05/11/1990.")
+
+
+@strawberry.type
+class Notice:
+    """Something the service decided for you while reading the file (an encoding, a header
+    row, a date order...): check it, and change it with `control` before starting."""
+
+    code: NoticeCode
+    message: str
+    column: str | None = strawberry.field(description="The column it is about, if one.")
+    value: str | None = strawberry.field(description="The decision, as `control` takes it (MONTH_FIRST, mac_roman, 3).")
+    control: NoticeControl | None = strawberry.field(description="The input that changes this decision.")
+    sample: str | None = strawberry.field(description="What the decision was made from, when that helps.")
+
+    @classmethod
+    def from_domain(cls, notice: DomainNotice) -> Notice:
+        return cls(code=notice.code, message=notice.message, column=notice.column, value=notice.value,
+                   control=NoticeControl[notice.control.name] if notice.control else None, sample=notice.sample)
+
+
+@strawberry.type
+class OrganisationSettings:
+    """Your organisation's settings for the imports to come."""
+
+    name: str
+    date_order: DateOrder = strawberry.field(  # type: ignore[valid-type]
+        description="The order of ambiguous date columns (all parts 12 or less) when an import does not choose one.")
+
+    @classmethod
+    def from_domain(cls, settings) -> OrganisationSettings:  # noqa: ANN001
+        return cls(name=settings.name, date_order=settings.date_order)
+
+
+@strawberry.type
+class ErrorCount:
+    """How many problems of one kind one field has; `field` null for problems of a whole row."""
+
+    code: RowProblemCode
+    field: str | None
+    count: int
+
+
 @strawberry.type
 class User:
     id: strawberry.ID
@@ -69,11 +156,12 @@ class MappingEntry:
 class RowError:
     """One problem with one row: where it is and what to do about it."""
 
-    row_number: int = strawberry.field(description="The row as a spreadsheet numbers it: the header is row 1.")
+    row_number: int = strawberry.field(description="The row as a spreadsheet shows it (the header is `headerRow`).")
     column: str | None
     field: str | None
     message: str
     value: str | None
+    code: RowProblemCode
 
 
 @strawberry.type
@@ -137,6 +225,15 @@ class ImportObject:
     validated_at: datetime | None
     imported_at: datetime | None
     rolled_back_at: datetime | None
+    encoding: str = strawberry.field(description="How the file's text was read (a Python codec name, or xlsx).")
+    header_row: int = strawberry.field(description="The header's row number in the file; data rows follow it.")
+    date_order: DateOrder | None = strawberry.field(  # type: ignore[valid-type]
+        description="The date order chosen for ambiguous date columns; null: your organisation's default.")
+    decimal_separator: str | None = strawberry.field(
+        description="The decimal separator chosen ('.' or ','); null: ',' in a ';'-separated file, else '.'.")
+    notices: list[Notice] = strawberry.field(
+        description="What the service decided for you while reading the file; check them before starting.")
+    summary: str = strawberry.field(description="Where the import is, in words a person reads.")
     created_by_id: strawberry.Private[uuid.UUID]
     queued_at: strawberry.Private[datetime | None]
 
@@ -159,17 +256,26 @@ class ImportObject:
         self, info: Info, first: int = 25, after: str | None = None,
         field: Annotated[str | None, strawberry.argument(
             description="Only the problems of this field (a field name from importTypes).")] = None,
+        code: Annotated[RowProblemCode | None, strawberry.argument(  # type: ignore[valid-type]
+            description="Only the problems of this kind.")] = None,
     ) -> RowErrorConnection:
         principal = await info.context.principal()
         page_size(first, info.context.services.settings)
         page = await call(
             queries.row_errors, info.context.services.db, principal, uuid.UUID(self.id), first=first, after=after,
-            field=field,
+            field=field, code=DomainRowProblemCode(code.value) if code is not None else None,
         )
         return RowErrorConnection(
-            edges=[RowErrorEdge(cursor=cursor, node=RowError(**vars(item))) for cursor, item in page.items],
+            edges=[RowErrorEdge(cursor=cursor, node=_row_error(item)) for cursor, item in page.items],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
         )
+
+    @strawberry.field(description="The problems of the failed rows counted by code and field, most frequent first.")
+    async def error_counts(self, info: Info) -> list[ErrorCount]:
+        principal = await info.context.principal()
+        counts = await call(queries.error_counts, info.context.services.db, principal, uuid.UUID(self.id))
+        return [ErrorCount(code=RowProblemCode[item.code.value], field=item.field, count=item.count)
+                for item in counts]
 
     @strawberry.field(description="A few values of each column, from the first rows of the file.")
     async def column_samples(self, info: Info, count: int = 3) -> list[ColumnSample]:
@@ -187,6 +293,7 @@ class ImportObject:
     @classmethod
     def from_record(cls, record: models.Import) -> ImportObject:
         spec = IMPORT_TYPES[record.type]
+        options = ReadOptions.from_json(record.options)
         return cls(
             id=strawberry.ID(str(record.id)),
             type=ImportKind(record.type),
@@ -212,6 +319,12 @@ class ImportObject:
             validated_at=_utc(record.validated_at),
             imported_at=_utc(record.imported_at),
             rolled_back_at=_utc(record.rolled_back_at),
+            encoding=record.encoding,
+            header_row=record.header_row,
+            date_order=options.date_order,
+            decimal_separator=options.decimal_separator,
+            notices=[Notice.from_domain(DomainNotice.from_json(item)) for item in record.notices or []],
+            summary=summary(record),
             created_by_id=record.created_by_id,
             queued_at=record.queued_at,
         )
@@ -292,6 +405,11 @@ class ImportTypeInfo:
             fields=[FieldInfo.from_spec(item) for item in spec.fields],
             match_keys=list(spec.match_keys), unique_field=spec.unique_field,
         )
+
+
+def _row_error(item: queries.RowError) -> RowError:
+    return RowError(row_number=item.row_number, column=item.column, field=item.field, message=item.message,
+                    value=item.value, code=RowProblemCode[item.code.value])
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -60,7 +60,8 @@ def test_stored_rows_are_the_same_as_with_a_core_insert(db: Database):
         {"import_id": record.id, "row_number": 2, "status": "valid", "cells": ["Zoë", 'say "hi"', "a,b\nc"],
          "errors": None, "match_key": "zoë@example.com"},
         {"import_id": record.id, "row_number": 3, "status": "invalid", "cells": ["", "x"],
-         "errors": [{"column": "E-mail", "field": "email", "value": None, "message": "Email is required"}],
+         "errors": [{"column": "E-mail", "field": "email", "value": None, "message": "Email is required",
+                     "code": "REQUIRED"}],
          "match_key": None},
     ]
     with db.write() as session:

@@ -124,7 +124,7 @@ def test_an_optional_field_with_no_column_is_empty():
 )
 def test_a_missing_required_value_is_a_row_error_naming_the_field(field, message):
     error = only_error(**{field: ""})
-    assert error == {"column": COLUMN[field], "field": field, "value": None, "message": message}
+    assert error == {"column": COLUMN[field], "field": field, "value": None, "message": message, "code": "REQUIRED"}
 
 
 def test_a_row_missing_several_required_values_lists_each_one():
@@ -140,7 +140,8 @@ def test_a_row_missing_several_required_values_lists_each_one():
 def test_a_required_field_with_no_column_is_an_error_without_a_column():
     mapping = {0: "first_name", 1: "last_name"}
     outcome = RowValidator(get_type("client"), ["a", "b"], mapping).validate(["Ada", "Lovelace"])
-    assert outcome.errors == [{"column": None, "field": "email", "value": None, "message": "Email is required"}]
+    assert outcome.errors == [{"column": None, "field": "email", "value": None, "message": "Email is required",
+                               "code": "REQUIRED"}]
 
 
 # Emails --------------------------------------------------------------------------------------
@@ -198,7 +199,7 @@ def test_an_invalid_email_is_a_row_error_that_quotes_it(email):
     error = only_error(email=email)
     assert error == {
         "column": "E-mail", "field": "email", "value": email,
-        "message": f"'{email}' is not a valid email address",
+        "message": f"'{email}' is not a valid email address", "code": "INVALID_EMAIL",
     }
 
 
@@ -256,7 +257,7 @@ def test_an_impossible_date_is_a_row_error_saying_it_is_not_a_real_date(cell, de
     error = only_error(date_of_birth=cell)
     assert error == {
         "column": "DOB", "field": "date_of_birth", "value": cell,
-        "message": f"'{cell}' is not a real date ({detail})",
+        "message": f"'{cell}' is not a real date ({detail})", "code": "INVALID_DATE",
     }
 
 
@@ -267,7 +268,7 @@ def test_something_that_is_not_a_date_is_a_row_error_showing_how_to_write_one(ce
     error = only_error(date_of_birth=cell)
     assert error == {
         "column": "DOB", "field": "date_of_birth", "value": cell,
-        "message": f"'{cell}' is not a date; write it as 1990-11-05 or 05/11/1990",
+        "message": f"'{cell}' is not a date; write it as 1990-11-05 or 05/11/1990", "code": "INVALID_DATE",
     }
 
 
@@ -293,6 +294,7 @@ def test_a_value_that_is_not_yes_or_no_is_a_row_error_listing_the_choices(cell):
     assert error == {
         "column": "Newsletter", "field": "marketing_opt_in", "value": cell,
         "message": f"'{cell}' is not yes or no; use yes/no, true/false, y/n, 1/0 or subscribed/unsubscribed",
+        "code": "INVALID_BOOLEAN",
     }
 
 
@@ -313,7 +315,7 @@ def test_a_value_longer_than_its_field_allows_is_a_row_error_giving_both_lengths
     error = only_error(**{field: "x" * (most + 1)})
     assert error == {
         "column": COLUMN[field], "field": field, "value": "x" * (most + 1),
-        "message": f"{label} is {most + 1} characters long; the most is {most}",
+        "message": f"{label} is {most + 1} characters long; the most is {most}", "code": "TOO_LONG",
     }
 
 
@@ -343,27 +345,35 @@ def test_a_phone_number_as_people_write_it_is_accepted(phone):
 @pytest.mark.parametrize("phone", ["abc", "12", "call me", "+44 20 ABC"])
 def test_something_that_is_not_a_phone_number_is_a_row_error(phone):
     error = only_error(phone=phone)
-    assert error == {"column": "Phone", "field": "phone", "value": phone, "message": f"'{phone}' is not a phone number"}
+    assert error == {"column": "Phone", "field": "phone", "value": phone, "message": f"'{phone}' is not a phone number",
+                     "code": "INVALID_PHONE"}
 
 
 # Row shape and several problems --------------------------------------------------------------
 
 
-def test_a_row_shorter_than_the_header_is_one_error_saying_both_counts():
-    outcome = validator().validate(row()[:6])
-    assert outcome.values is None
+def test_a_short_row_reads_its_missing_cells_as_blank():
+    # A last row cut short (as exports end a row whose last cells are empty) loses nothing.
+    assert validator().validate(row()[:6]).values == values_of(notes="", external_ref="")
+    outcome = validator().validate(row()[:2])
+    assert [(e["field"], e["code"]) for e in outcome.errors] == [("email", "REQUIRED")]
+
+
+def test_empty_cells_beyond_the_header_are_trailing_separators_not_an_error():
+    assert validator().validate([*row(), "", "  "]).values == values_of()
+
+
+def test_a_row_with_values_beyond_the_header_is_one_error_saying_both_counts():
+    outcome = validator().validate([*row(), "extra", "more", ""])
     assert outcome.errors == [{
-        "column": None, "field": None, "value": None,
-        "message": "This row has 6 cells but the header has 8 columns",
+        "column": None, "field": None, "value": None, "code": "ROW_SHAPE",
+        "message": "This row has values in 10 cells but the header has only 8 columns",
     }]
 
 
-def test_a_row_longer_than_the_header_is_one_error_saying_both_counts():
-    outcome = validator().validate([*row(), "extra", "more"])
-    assert outcome.errors == [{
-        "column": None, "field": None, "value": None,
-        "message": "This row has 10 cells but the header has 8 columns",
-    }]
+def test_a_leading_apostrophe_that_keeps_a_value_text_is_taken_off():
+    assert values_of(external_ref="'7210448301100")["external_ref"] == "7210448301100"
+    assert values_of(last_name="O'Brien")["last_name"] == "O'Brien"
 
 
 def test_every_bad_cell_of_a_row_is_reported_not_just_the_first():

@@ -3,7 +3,7 @@
 Each file under tests/samples/exports/ has the column list of a real export, in its order;
 the rows are made up. Where the columns come from:
 
-- google_contacts.csv: Google Contacts "Google CSV" since 2023 (`First Name` ... `E-mail 1 -
+- google_contacts_new_format.csv: Google Contacts "Google CSV" since 2023 (`First Name` ... `E-mail 1 -
   Label`, `E-mail 1 - Value`, `Phone 1 - Label`, `Phone 1 - Value`, `Address 1 - ...`), as
   written by exporters that copy it and read by importers of Google's files.
 - google_contacts_legacy.csv: the older Google CSV (`Name`, `Given Name`, `Additional Name`,
@@ -11,7 +11,7 @@ the rows are made up. Where the columns come from:
 - outlook_contacts_mapping.csv: Outlook's CSV export, all 92 columns (`Title`, `First Name` ...
   `Mobile Phone` ... `Birthday` ... `E-mail Address`, `E-mail Type`, `E-mail Display Name` ...
   `Notes` ... `Web Page`), quoted as Outlook writes it.
-- shopify_customers.csv: Shopify's customer export (`Customer ID`, `First Name`, `Last Name`,
+- shopify_customers_export.csv: Shopify's customer export (`Customer ID`, `First Name`, `Last Name`,
   `Email`, `Accepts Email Marketing`, `Default Address ...`, `Phone`, `Accepts SMS Marketing`,
   `Total Spent`, `Total Orders`, `Note`, `Tax Exempt`, `Tags`); phones start with a
   text-forcing apostrophe as Shopify writes them.
@@ -108,7 +108,7 @@ NOTE = "Prefers morning appointments"
 
 
 def test_google_contacts_maps_the_first_email_and_phone_values_and_never_their_labels(client, token, db):
-    name = "google_contacts.csv"
+    name = "google_contacts_new_format.csv"
     created = create(client, token, name)
 
     assert mapping_of(created) == expected(name, {
@@ -156,7 +156,7 @@ def test_outlook_maps_e_mail_address_and_mobile_phone_among_its_92_columns(clien
 
 
 def test_shopify_takes_email_consent_and_leaves_sms_consent_out_with_a_notice(client, token, db):
-    name = "shopify_customers.csv"
+    name = "shopify_customers_export.csv"
     created = create(client, token, name)
 
     assert mapping_of(created) == expected(name, {

@@ -125,7 +125,11 @@ def test_the_subscription_sees_progress_until_imported(client, token):
     assert all(s["status"] in ("IMPORTING", "IMPORTED") for s in states)
 
 
-def test_only_valid_rows_are_imported_and_emails_already_taken_fail(client, token, db):
+ERRORS = """query($id: ID!) { import(id: $id) { summary errorCounts { code field count }
+  errors(first: 50) { edges { node { rowNumber message code } } } } }"""
+
+
+def test_the_review_shows_rows_whose_email_an_earlier_import_already_wrote(client, token, db):
     first = data_of(upload(client, client_csv(3), token=token))["createImport"]
     settle(client, token, first["id"])
     data_of(start(client, token, first["id"]))
@@ -134,18 +138,52 @@ def test_only_valid_rows_are_imported_and_emails_already_taken_fail(client, toke
     content = client_csv(5).decode() + "Bad,Row,nope,,,,\n"
     second = data_of(upload(client, content.encode(), token=token))["createImport"]
     validated = settle(client, token, second["id"])
-    assert (validated["totalRows"], validated["failedValidationRows"]) == (6, 1)
+    # Known before starting: 3 emails exist already, 1 row is bad; 2 will be imported.
+    assert (validated["totalRows"], validated["failedValidationRows"]) == (6, 4)
+    review = data_of(gql(client, ERRORS, {"id": second["id"]}, token=token))["import"]
+    assert review["errorCounts"] == [{"code": "ALREADY_EXISTS", "field": "email", "count": 3},
+                                     {"code": "INVALID_EMAIL", "field": "email", "count": 1}]
+    exists = review["errors"]["edges"][0]["node"]
+    assert (exists["rowNumber"], exists["code"]) == (2, "ALREADY_EXISTS")
+    assert exists["message"].startswith("A client with email person0@example.com already exists (record ")
+    assert review["summary"] == "2 of 6 rows are valid and will be imported; 4 have problems and will be skipped."
+
     data_of(start(client, token, second["id"]))
     final = settle(client, token, second["id"])
-
-    assert final["status"] == "IMPORTED"
-    assert final["importedRows"] == 2
-    assert final["failedImportRows"] == 3
-    assert final["failedValidationRows"] == 1
+    assert (final["status"], final["importedRows"], final["failedImportRows"]) == ("IMPORTED", 2, 0)
     assert count_clients(db) == 5
-    messages = [e["node"]["message"] for e in data_of(gql(client, """query($id: ID!) { import(id: $id) {
-        errors { edges { node { message } } } } }""", {"id": second["id"]}, token=token))["import"]["errors"]["edges"]]
-    assert "A client with email person0@example.com already exists" in messages
+
+
+def test_validate_mode_reports_a_file_already_imported_and_errors_filter_by_code(client, token):
+    first = data_of(upload(client, client_csv(3), token=token))["createImport"]
+    settle(client, token, first["id"])
+    data_of(start(client, token, first["id"]))
+    settle(client, token, first["id"])
+
+    content = client_csv(3).decode() + "Bad,Row,nope,,,,\n"
+    again = data_of(upload(client, content.encode(), token=token, mode="VALIDATE"))["createImport"]
+    assert settle(client, token, again["id"])["failedValidationRows"] == 4
+    only = data_of(gql(client, """query($id: ID!) { import(id: $id) {
+        errors(code: INVALID_EMAIL) { edges { node { rowNumber code value } } } } }""",
+                       {"id": again["id"]}, token=token))["import"]["errors"]["edges"]
+    assert [edge["node"] for edge in only] == [{"rowNumber": 5, "code": "INVALID_EMAIL", "value": "nope"}]
+
+
+def test_a_row_whose_email_is_taken_between_validation_and_start_fails_at_import(client, token, db):
+    first = data_of(upload(client, client_csv(3), token=token))["createImport"]
+    second = data_of(upload(client, client_csv(3), token=token))["createImport"]
+    settle(client, token, first["id"])
+    assert settle(client, token, second["id"])["failedValidationRows"] == 0  # nothing existed yet
+    data_of(start(client, token, first["id"]))
+    settle(client, token, first["id"])
+
+    data_of(start(client, token, second["id"]))
+    final = settle(client, token, second["id"])
+    assert (final["status"], final["importedRows"], final["failedImportRows"]) == ("IMPORTED", 0, 3)
+    review = data_of(gql(client, ERRORS, {"id": second["id"]}, token=token))["import"]
+    assert review["errorCounts"] == [{"code": "ALREADY_EXISTS", "field": "email", "count": 3}]
+    assert review["summary"] == "Nothing was imported: all 3 valid rows failed at import (see the errors)."
+    assert count_clients(db) == 3
 
 
 def test_a_validate_mode_import_is_never_started(client, token, db):

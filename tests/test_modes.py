@@ -51,7 +51,7 @@ def test_update_changes_found_records_keeps_blank_cells_and_fails_unknown_ones(c
     )
     final = run_import(client, token, changes, "UPDATE")
 
-    assert (final["importedRows"], final["failedImportRows"]) == (2, 1)
+    assert (final["importedRows"], final["failedValidationRows"], final["failedImportRows"]) == (2, 1, 0)
     after = clients(db)
     assert len(after) == 3
     assert after["E1"].phone == "+44 2222 2222"
@@ -63,8 +63,9 @@ def test_update_changes_found_records_keeps_blank_cells_and_fails_unknown_ones(c
 def test_store_refuses_a_record_whose_match_key_exists(client, token, db):
     run_import(client, token, ORIGINAL, "STORE")
     final = run_import(client, token, HEADER + "E1,Ada,Again,new-ada@example.com,,\nE4,Di,Prince,di@example.com,,\n", "STORE")
-    assert (final["importedRows"], final["failedImportRows"]) == (1, 1)
-    assert "A client with external reference E1 already exists" in messages(client, token, final["id"])
+    assert (final["importedRows"], final["failedValidationRows"], final["failedImportRows"]) == (1, 1, 0)
+    assert messages(client, token, final["id"]) == [
+        "A client with external reference E1 already exists (record 1); import it in UPDATE or UPSERT mode to change it"]
     assert clients(db)["E1"].last_name == "Lovelace"
 
 
@@ -108,7 +109,7 @@ def test_a_record_changed_after_an_import_is_not_clobbered_by_its_rollback(clien
 def test_an_upsert_row_that_matches_nothing_must_be_a_complete_new_record(client, token, db):
     run_import(client, token, ORIGINAL, "STORE")
     final = run_import(client, token, HEADER + "E1,,Lovelace-King,,,\nE8,Newt,,newt@example.com,,\n", "UPSERT")
-    assert (final["importedRows"], final["failedImportRows"]) == (1, 1)
+    assert (final["importedRows"], final["failedValidationRows"], final["failedImportRows"]) == (1, 1, 0)
     assert "No client matches this row, and it cannot create one: Last name is required" in messages(
         client, token, final["id"])
     assert "E8" not in clients(db)
