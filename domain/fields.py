@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 
 from email_validator import EmailNotValidError, validate_email
 
+from domain.dates import read_date
+from domain.options import DEFAULT_DATE_ORDER
 from domain.problems import RowProblemCode, ValueProblem
 from domain.types.base import CURRENCIES, DEFAULT_CURRENCY, FieldKind, FieldSpec
 
@@ -31,8 +33,6 @@ _RESERVED_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")  
 _MAX_EMAIL_BYTES = 254
 _MAX_LOCAL_CHARS = 64
 _MAX_DOMAIN_CHARS = 253
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
-_DAY_FIRST = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _PHONE = re.compile(r"\+?[0-9 ()./-]{5,}(?:\s*(?:x|ext\.?|extension|#)\s*:?\s*\d{1,6})?", re.IGNORECASE)
 _FIVE_DIGITS = re.compile(r"(?:[^0-9]*[0-9]){5}")
 # No-break (U+00A0), narrow no-break (U+202F), thin (U+2009) and the other fixed-width spaces
@@ -98,20 +98,10 @@ def full_email_check(value: str) -> bool:
     return _ASCII_DOMAIN.fullmatch(result.ascii_domain) is not None and len(result.ascii_domain) <= 253
 
 
-def parse_date(value: str) -> date:
-    """ISO 1990-11-05, or the day-first 05/11/1990 of UK spreadsheets."""
-    match = _ISO_DATE.fullmatch(value)
-    if match:
-        year, month, day = (int(part) for part in match.groups())
-    else:
-        match = _DAY_FIRST.fullmatch(value)
-        if not match:
-            raise ValueError(f"'{value}' is not a date; write it as 1990-11-05 or 05/11/1990")
-        day, month, year = (int(part) for part in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise ValueError(f"'{value}' is not a real date (day {day} of month {month} of {year})") from None
+def parse_date(value: str) -> date | None:
+    """A date as exports write it (see domain.dates), day first when its order is in doubt;
+    None for a cell that means "no date" (0/0/00). A column's order is decided by RowValidator."""
+    return read_date(value, DEFAULT_DATE_ORDER)
 
 
 def parse_boolean(value: str) -> bool:

@@ -5,6 +5,7 @@ Each notice names the input that changes the decision (`control`)."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -57,3 +58,12 @@ class Notice:
         return cls(code=NoticeCode(data["code"]), message=data["message"], column=data.get("column"),
                    value=data.get("value"), control=Control(control) if control else None,
                    sample=data.get("sample"))
+
+
+def merge_notices(existing: list[dict[str, Any]] | None, new: Iterable[Notice],
+                  codes: Collection[NoticeCode]) -> list[dict[str, Any]]:
+    """Stored notices (`existing`, as JSON) with those of `codes` replaced by `new`: what to store
+    when a step decides again what `codes` are about (other notices are kept, in their order)."""
+    wanted = {NoticeCode(code).value for code in codes}
+    kept = [notice for notice in existing or [] if notice.get("code") not in wanted]
+    return kept + [notice.to_json() for notice in new]

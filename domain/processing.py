@@ -15,10 +15,14 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from domain.bulk import insert_many
+from domain.date_columns import DATE_NOTICES, ColumnDates, DateDecision
 from domain.db import Database
 from domain.lifecycle import fail_validation, finish_import, finish_rollback, finish_validation, is_waiting, percent
 from domain.mapping import column_indexes, missing_required
 from domain.models import Import, ImportRow, RowStatus, utcnow
+from domain.notices import Notice, merge_notices
+from domain.options import ReadOptions
+from domain.organisations import default_date_order
 from domain.ports import ProgressPublisher, TaskQueue
 from domain.problems import RowProblemCode
 from domain.rows import FIRST_DATA_ROW, claim_rows, has_rows, last_row_number
@@ -29,7 +33,8 @@ from domain.scheduling import enqueue_import, enqueue_started, organisations_wai
 from domain.settings import Settings
 from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
-from domain.validation import RowOutcome, RowValidator
+from domain.types.base import FieldKind
+from domain.validation import RowOutcome, RowValidator, cell_text
 from domain.writing import is_partial, refusals, undo_chunk, write_chunk
 
 log = logging.getLogger(__name__)
@@ -75,11 +80,14 @@ class Processor:
                                "choose a column for each with updateImportMapping.",
                        ImportErrorCode.MISSING_REQUIRED_FIELDS)
             return
-        validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record))
         done_through = self._last_stored_row(record.id)
         rows = reader(self.settings.data_dir / record.stored_path, stored_format(record), self.settings.file_limits)
         batch: list[dict[str, Any]] = []
         try:
+            dates = self._date_decisions(record, spec)
+            self._store_date_notices(record, [notice for decision in dates.values() for notice in decision.notices()])
+            validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record),
+                                     date_orders={name: decision.order for name, decision in dates.items()})
             for row_number, cells in rows.rows():
                 if row_number == 1 or row_number <= done_through:
                     continue
@@ -95,6 +103,34 @@ class Processor:
             return
         self._store_rows(record, batch, progress=99)
         self._finish_validation(record, spec)
+
+    def _date_decisions(self, record: Import, spec: ImportTypeSpec) -> dict[str, DateDecision]:
+        """The order of each mapped date field's column (field name -> decision), from one pass
+        over the file's data rows; none when no date field is mapped."""
+        columns = {index: name for index, name in column_indexes(record.mapping).items()
+                   if spec.field(name).kind is FieldKind.DATE}
+        if not columns:
+            return {}
+        with self.db.read() as session:
+            default = default_date_order(session, record.organisation_id)
+        chosen = ReadOptions.from_json(record.options).date_order
+        found = {index: ColumnDates(record.headers[index]) for index in columns}
+        source = reader(self.settings.data_dir / record.stored_path, stored_format(record), self.settings.file_limits)
+        for row_number, cells in source.rows():
+            if row_number <= record.header_row:
+                continue
+            for index, dates in found.items():
+                dates.add(row_number, cell_text(cells, index))
+        return {columns[index]: dates.decide(chosen=chosen, default=default) for index, dates in found.items()}
+
+    def _store_date_notices(self, record: Import, notices: list[Notice]) -> None:
+        """Put this validation's date notices in place of the last one's, before rows are
+        validated: the page shows them at once, and importing reads the orders they hold."""
+        with self.db.write() as session:
+            _claim_validation(session, record, total=0, invalid=0, progress=record.progress)
+            current = session.get(Import, record.id)
+            current.notices = record.notices = merge_notices(current.notices, notices, DATE_NOTICES)
+            session.add(current)
 
     def _store_rows(self, record: Import, rows: list[dict[str, Any]], *, progress: int) -> None:
         invalid = sum(1 for row in rows if row["status"] == RowStatus.INVALID.value)

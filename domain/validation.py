@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.dates import read_date
 from domain.fields import parser_for
+from domain.options import DEFAULT_DATE_ORDER, DateOrder
 from domain.problems import RowProblemCode, ValueProblem
 from domain.types.base import FieldKind, FieldSpec, ImportTypeSpec
 
@@ -66,16 +69,17 @@ class FieldProblem(ValueError):
         self.code = code
 
 
-def field_check(spec: FieldSpec, *, partial: bool) -> Callable[[str], Any]:
+def field_check(spec: FieldSpec, *, partial: bool, parse: Callable[[str], Any] | None = None) -> Callable[[str], Any]:
     """A trimmed cell of the field in, its value out, or FieldProblem.
 
-    `partial` (for updates): a blank cell is None, whether the field is required or not.
+    `partial` (for updates): a blank cell is None, whether the field is required or not. `parse`
+    replaces the parser of the field's kind; a parser's None (a date cell of 0/0/00) is blank.
     Plain functions rather than a pydantic model per row: this runs once per cell of
     every row, twice per import, and a model per row cost more than the parsing itself.
     """
     blank = None if partial or spec.kind is not FieldKind.BOOLEAN else False
     required = spec.required and not partial
-    parse = parser_for(spec)
+    parse = parse or parser_for(spec)
 
     def check(text: str) -> Any:
         if not text:
@@ -86,11 +90,14 @@ def field_check(spec: FieldSpec, *, partial: bool) -> Callable[[str], Any]:
             raise FieldProblem(f"{spec.label} is {len(text)} characters long; the most is {spec.max_length}",
                                RowProblemCode.TOO_LONG)
         try:
-            return parse(text)
+            value = parse(text)
         except ValueProblem as problem:
             raise FieldProblem(str(problem), problem.code) from None
         except ValueError as error:
             raise FieldProblem(str(error), KIND_PROBLEMS[spec.kind]) from None
+        if value is None and required:
+            raise FieldProblem(f"{spec.label} is required; '{text}' means no value", RowProblemCode.REQUIRED)
+        return blank if value is None else value
 
     return check
 
@@ -100,18 +107,22 @@ class RowValidator:
 
     `mapping` maps a column index to a field name (unmapped columns are ignored). With
     `partial` (UPDATE and UPSERT imports) blank cells are allowed, as they leave a value as
-    it is, but a row must hold one of the type's match keys.
+    it is, but a row must hold one of the type's match keys. `date_orders` gives the order
+    each date field's column is read in (field name -> order; a field left out is day first).
     """
 
     def __init__(
-        self, spec: ImportTypeSpec, headers: Sequence[str], mapping: dict[int, str], *, partial: bool = False
+        self, spec: ImportTypeSpec, headers: Sequence[str], mapping: dict[int, str], *, partial: bool = False,
+        date_orders: Mapping[str, DateOrder] | None = None,
     ) -> None:
         self.spec = spec
         self.partial = partial
         self.headers = list(headers)
         self.mapping = dict(mapping)
         self.columns = {name: index for index, name in self.mapping.items()}
-        self.checks = [(item.name, self.columns.get(item.name), field_check(item, partial=partial))
+        orders = date_orders or {}
+        self.checks = [(item.name, self.columns.get(item.name),
+                        field_check(item, partial=partial, parse=_date_parser(item, orders)))
                        for item in spec.fields]
 
     def validate(self, cells: Sequence[str]) -> RowOutcome:
@@ -161,3 +172,10 @@ class RowValidator:
         index = self.columns.get(name)
         return {"column": self.headers[index] if index is not None else None, "field": name,
                 "value": text or None, "message": message, "code": code.value}
+
+
+def _date_parser(spec: FieldSpec, orders: Mapping[str, DateOrder]) -> Callable[[str], Any] | None:
+    """A date field's parser in its column's order; None (the kind's parser) for other fields."""
+    if spec.kind is not FieldKind.DATE:
+        return None
+    return functools.partial(read_date, order=orders.get(spec.name, DEFAULT_DATE_ORDER))

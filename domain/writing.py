@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, delete, or_, text, update
 from sqlmodel import Session, select
 
 from domain.bulk import insert_many
+from domain.date_columns import orders_from_notices
 from domain.mapping import column_indexes
 from domain.models import Import, ImportMode, ImportRow, RowStatus, as_utc, utcnow
 from domain.problems import RowProblemCode
@@ -87,9 +88,10 @@ def _mode_as_imported(record: Import) -> ImportMode:
 def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence[StoredRow], *,
           mode: ImportMode | None = None) -> Plan:
     columns = column_indexes(record.mapping)
-    validator = RowValidator(spec, record.headers, columns, partial=is_partial(record))
+    orders = orders_from_notices(record.notices, record.mapping)  # date columns read as validation read them
+    validator = RowValidator(spec, record.headers, columns, partial=is_partial(record), date_orders=orders)
     # What a new record must pass: in STORE mode, the row's own validation already did.
-    complete = RowValidator(spec, record.headers, columns) if is_partial(record) else None
+    complete = RowValidator(spec, record.headers, columns, date_orders=orders) if is_partial(record) else None
     outcomes = [(row, validator.validate(row.cells)) for row in rows]
     valid = [(row, o.values) for row, o in outcomes if o.valid]
     refused = _resolve(session, record, spec, valid)

@@ -231,6 +231,12 @@ def test_an_internationalised_email_has_a_case_folded_key():
         ("31/12/1999", date(1999, 12, 31)),
         ("29/02/2024", date(2024, 2, 29)),
         ("2000-02-29", date(2000, 2, 29)),
+        ("1990-11-05T00:00", date(1990, 11, 5)),
+        ("1990/11/05", date(1990, 11, 5)),
+        ("05-11-1990", date(1990, 11, 5)),
+        ("05.11.1990", date(1990, 11, 5)),
+        ("05/11/90", date(1990, 11, 5)),
+        ("5th November 1990", date(1990, 11, 5)),
     ],
 )
 def test_a_date_of_birth_is_read_as_iso_or_day_first(cell, expected):
@@ -250,7 +256,6 @@ def test_a_slashed_date_is_read_day_first_not_month_first():
         ("31/04/1990", "day 31 of month 4 of 1990"),
         ("1990-13-01", "day 1 of month 13 of 1990"),
         ("00/01/1990", "day 0 of month 1 of 1990"),
-        ("11/13/1990", "day 11 of month 13 of 1990"),
     ],
 )
 def test_an_impossible_date_is_a_row_error_saying_it_is_not_a_real_date(cell, detail):
@@ -261,9 +266,16 @@ def test_an_impossible_date_is_a_row_error_saying_it_is_not_a_real_date(cell, de
     }
 
 
-@pytest.mark.parametrize(
-    "cell", ["yesterday", "5th November 1990", "1990/11/05", "05-11-1990", "05/11/90", "19901105", "1990-11-05T00:00"],
-)
+def test_a_date_real_only_month_first_is_an_ambiguous_date_suggesting_that_order():
+    error = only_error(date_of_birth="11/13/1990")
+    assert error == {
+        "column": "DOB", "field": "date_of_birth", "value": "11/13/1990", "code": "AMBIGUOUS_DATE",
+        "message": "'11/13/1990' is not a real date day first (month 13); month first it would be "
+                   "13 November 1990 - set dateOrder to MONTH_FIRST if the column is month first",
+    }
+
+
+@pytest.mark.parametrize("cell", ["yesterday", "Fifth of November", "1990-11", "19901105", "05/11/1990 25:00"])
 def test_something_that_is_not_a_date_is_a_row_error_showing_how_to_write_one(cell):
     error = only_error(date_of_birth=cell)
     assert error == {

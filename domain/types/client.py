@@ -141,7 +141,7 @@ CLIENT = ImportTypeSpec(
             "date_of_birth", "Date of birth", FieldKind.DATE,
             aliases=("dob", "birthday", "birth date", "birthdate", "date of birth"),
             example="1990-11-05",
-            description="1990-11-05 or the day-first 05/11/1990.",
+            description="1990-11-05 (a time is dropped), 05/11/1990, 05.11.1990 or 5 Nov 1990; day or month first as the column's dates show, else dateOrder; two-digit years are never in the future; 0/0/00 is blank.",
         ),
         FieldSpec(
             "marketing_opt_in", "Marketing opt-in", FieldKind.BOOLEAN, consent=True, refuses=_NOT_EMAIL_CONSENT,
