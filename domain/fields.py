@@ -7,18 +7,20 @@ import difflib
 import functools
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from email_validator import EmailNotValidError, validate_email
 
 from domain.dates import read_date
+from domain.notices import Control, Notice, NoticeCode
 from domain.options import DEFAULT_DATE_ORDER
 from domain.problems import RowProblemCode, ValueProblem
 from domain.types.base import CURRENCIES, DEFAULT_CURRENCY, FieldKind, FieldSpec
 
-__all__ = ["CURRENCIES", "DEFAULT_CURRENCY", "PARSERS", "decimal_separator_for", "parse_field", "parser_for"]
+__all__ = ["CURRENCIES", "DEFAULT_CURRENCY", "PARSERS", "decimal_separator_for", "decimal_separator_notice",
+           "parse_field", "parser_for"]
 
 _ATEXT = r"-A-Za-z0-9!#$%&'*+/=?^_`{|}~"  # hyphen first: it goes inside character classes
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -203,6 +205,18 @@ def decimal_separator_for(delimiter: str | None, chosen: str | None = None) -> s
     if chosen is not None:
         return chosen
     return "," if delimiter == ";" else "."
+
+
+def decimal_separator_notice(delimiter: str | None, chosen: str | None, columns: Sequence[str]) -> Notice | None:
+    """The DECIMAL_SEPARATOR notice of an import whose number `columns` (the columns mapped to
+    decimal and money fields) are read with a decimal comma nobody chose; None otherwise."""
+    if chosen is not None or decimal_separator_for(delimiter) != "," or not columns:
+        return None
+    named = ", ".join(f"'{column}'" for column in columns)
+    return Notice(NoticeCode.DECIMAL_SEPARATOR,
+                  f"Numbers in {named} are read with a decimal comma (12,50 is 12.50, 1.234,50 is 1234.50), as "
+                  "the file is separated by semicolons; choose the decimal separator '.' if they use a decimal point.",
+                  value=",", control=Control.DECIMAL_SEPARATOR)
 
 
 def parse_decimal(spec: FieldSpec, value: str, *, money: bool = False, decimal_separator: str = ".") -> Decimal:

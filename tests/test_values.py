@@ -8,7 +8,15 @@ from decimal import Decimal
 
 import pytest
 
-from domain.fields import decimal_separator_for, parse_consent, parse_decimal, parse_field, parse_phone, parser_for
+from domain.fields import (
+    decimal_separator_for,
+    decimal_separator_notice,
+    parse_consent,
+    parse_decimal,
+    parse_field,
+    parse_phone,
+    parser_for,
+)
 from domain.mapping import header_key, mapping_notices, missing_required, propose_mapping
 from domain.notices import Control, NoticeCode
 from domain.problems import RowProblemCode, ValueProblem
@@ -163,6 +171,18 @@ def test_the_decimal_separator_is_the_chosen_one_else_a_comma_in_a_semicolon_fil
     assert decimal_separator_for(None) == "."
     assert decimal_separator_for(";", ".") == "."
     assert decimal_separator_for(",", ",") == ","
+
+
+def test_a_decimal_comma_nobody_chose_is_a_notice_naming_the_number_columns():
+    notice = decimal_separator_notice(";", None, ["price", "cost"])
+    assert (notice.code, notice.value, notice.control, notice.column) == (
+        NoticeCode.DECIMAL_SEPARATOR, ",", Control.DECIMAL_SEPARATOR, None)
+    assert notice.message == ("Numbers in 'price', 'cost' are read with a decimal comma (12,50 is 12.50, 1.234,50 is "
+                              "1234.50), as the file is separated by semicolons; choose the decimal separator '.' if "
+                              "they use a decimal point.")
+    assert decimal_separator_notice(";", ",", ["price"]) is None  # the person chose it
+    assert decimal_separator_notice(";", None, []) is None  # no number column
+    assert decimal_separator_notice(",", None, ["price"]) is None  # a decimal point
 
 
 # Codes of the problems parsers raise --------------------------------------------------------------
