@@ -89,7 +89,7 @@ class Processor:
             validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record),
                                      date_orders={name: decision.order for name, decision in dates.items()})
             for row_number, cells in rows.rows():
-                if row_number == 1 or row_number <= done_through:
+                if row_number <= record.header_row or row_number <= done_through:
                     continue
                 batch.append(_row_values(record.id, row_number, cells, validator.validate(cells)))
                 if len(batch) >= VALIDATION_BATCH:

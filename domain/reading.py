@@ -1,14 +1,13 @@
 """Reading an uploaded CSV file as a stream of records, never holding the whole file.
 
-`detect_format` works out how to read a file (encoding, delimiter, Excel `sep=` line),
-and `RowReader` / `open_rows` yield its records with the row numbers a spreadsheet shows;
-`clean_header` checks column names (`domain.files.header` reads them for CSV and XLSX
-alike). Standard library only.
+`detect_format` / `sniff` work out how to read a file (encoding, see `domain.encodings`;
+delimiter; Excel `sep=` line), and `RowReader` / `open_rows` yield its records with the row
+numbers a spreadsheet shows; `clean_header` checks column names (`domain.files.header` reads
+them for CSV and XLSX alike).
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import re
 from collections import Counter
@@ -17,15 +16,15 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+from domain.encodings import BLOCK, EncodingGuess, detect_encoding, given_encoding
 from domain.errors import ImportErrorCode, LimitExceeded
 from domain.limits import FileLimits
 
-BLOCK = 1024 * 1024  # bytes read at a time when checking the whole file
 HEAD = 8 * 1024  # bytes looked at for binary content
 SAMPLE_LINES = 200  # lines looked at to choose the delimiter
 SAMPLE_CHARS = 256 * 1024  # ... and at most this much text of them (a line can be 100 MB)
+SAMPLE_TITLES = 10  # lines without any delimiter skipped before choosing one (titles above the header)
 CANDIDATES = (",", ";", "\t", "|")
-BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 MAGIC = (  # (how the file starts, what to tell the person)
     ((b"PK\x03\x04", b"PK\x05\x06"), "this is a ZIP file, not CSV text or an XLSX workbook"),
     ((b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",), "this is an old Excel (.xls) or other Office file, not CSV; save it as CSV"),
@@ -34,7 +33,6 @@ MAGIC = (  # (how the file starts, what to tell the person)
     ((b"GIF87a", b"GIF89a"), "this looks like a binary file (GIF image), not CSV"),
     ((b"\xff\xd8\xff",), "this looks like a binary file (JPEG image), not CSV"),
 )
-NOT_IN_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 SEP_LINE = re.compile(r'"?sep=([^\r\n"])"?[,;\t|]*\s*', re.IGNORECASE)
 NOT_BLANK = re.compile(r'[^\s,;\t|"]')
 
@@ -78,19 +76,33 @@ def cell_too_long(row_number: int, limits: FileLimits, *, hint: str = "") -> Lim
 
 @dataclass(frozen=True)
 class FileFormat:
-    """How to read a file: Python codec name, cell delimiter, and whether to skip Excel's `sep=` line."""
+    """How to read a file: Python codec name, cell delimiter, whether to skip Excel's `sep=`
+    line, and the header's row number (as a spreadsheet numbers the rows: from 1, blank rows
+    counted, Excel's hidden `sep=` line not)."""
 
     encoding: str
     delimiter: str
     skip_first_line: bool = False
     sheet: str | None = None  # XLSX only: the sheet to read (None: the first)
+    header_row: int = 1
 
 
 # format detection
 
 
-def detect_format(path: Path) -> FileFormat:
-    """Work out the encoding and delimiter of a CSV file, or raise FileProblem.
+class EncodingProblem(FileProblem):
+    """The encoding a person chose cannot read the file (or is not an encoding)."""
+
+
+def detect_format(path: Path, *, encoding: str | None = None) -> FileFormat:
+    """Work out the encoding and delimiter of a CSV file, or raise FileProblem; see `sniff`."""
+    return sniff(path, encoding=encoding)[0]
+
+
+def sniff(path: Path, *, encoding: str | None = None) -> tuple[FileFormat, EncodingGuess]:
+    """The format of a CSV file (its header on row 1) and how its encoding was decided:
+    `encoding` when given (EncodingProblem if it is not one, or cannot read the file's start),
+    else detected (domain.encodings.detect_encoding).
 
     Refuses empty files (no bytes, or only whitespace and a BOM) and binary files (known
     magic numbers such as ZIP/XLSX, PDF, images, old .xls; or NUL bytes in the first 8 KiB).
@@ -99,39 +111,17 @@ def detect_format(path: Path) -> FileFormat:
         head = file.read(HEAD)
     if not head:
         raise FileProblem("the file is empty")
-    encoding = _detect_encoding(path, head)
-    if encoding != "utf-16":
+    if encoding is None:
+        guess = detect_encoding(path)
+    else:
+        try:
+            guess = given_encoding(path, encoding)
+        except ValueError as error:
+            raise EncodingProblem(str(error)) from None
+    if not guess.encoding.startswith(("utf-16", "utf-32")):
         _refuse_binary(head)
-    _refuse_blank(path, encoding)
-    return _detect_delimiter(path, encoding)
-
-
-def _detect_encoding(path: Path, head: bytes) -> str:
-    """BOM first; else UTF-8 if the whole file decodes as UTF-8; else cp1252 (latin-1 if cp1252 cannot)."""
-    for bom, name in BOMS:
-        if head.startswith(bom):
-            return name
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    is_utf8, has_undefined = True, False
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(BLOCK), b""):
-            if is_utf8:
-                is_utf8 = _decodes(decoder, block, final=False)
-            has_undefined = has_undefined or NOT_IN_CP1252.search(block) is not None
-            if not is_utf8 and has_undefined:
-                return "latin-1"
-    if is_utf8 and _decodes(decoder, b"", final=True):
-        return "utf-8"
-    return "latin-1" if has_undefined else "cp1252"
-
-
-def _decodes(decoder: codecs.IncrementalDecoder, block: bytes, *, final: bool) -> bool:
-    """Whether the decoder accepts the block (it remembers a sequence cut between blocks)."""
-    try:
-        decoder.decode(block, final)
-    except UnicodeDecodeError:
-        return False
-    return True
+    _refuse_blank(path, guess.encoding)
+    return _detect_delimiter(path, guess.encoding), guess
 
 
 def _refuse_binary(head: bytes) -> None:
@@ -152,7 +142,8 @@ def _refuse_blank(path: Path, encoding: str) -> None:
 
 
 def _detect_delimiter(path: Path, encoding: str) -> FileFormat:
-    """An Excel `sep=X` first line wins; else the candidate seen most in the header, outside quotes."""
+    """An Excel `sep=X` first line wins; else the candidate seen most, outside quotes, in the
+    first record holding any (a title line above the table often holds none)."""
     with open(path, encoding=encoding, errors="replace", newline="") as text:
         first = text.readline(SAMPLE_CHARS)
         sep = SEP_LINE.fullmatch(first)
@@ -162,8 +153,10 @@ def _detect_delimiter(path: Path, encoding: str) -> FileFormat:
         while len(lines) < SAMPLE_LINES and budget > 0 and (line := text.readline(budget)):
             lines.append(line)
             budget -= len(line)
-    records = list(islice(_sample_records(lines), 6))
-    return FileFormat(encoding, _choose_delimiter(records), skip_first_line=False)
+    records = list(islice(_sample_records(lines), 6 + SAMPLE_TITLES))
+    while len(records) > 1 and not any(records[0].values()):
+        records.pop(0)  # a title line above the table, with no delimiter in it
+    return FileFormat(encoding, _choose_delimiter(records[:6]), skip_first_line=False)
 
 
 def _sample_records(lines: Iterable[str]) -> Iterator[Counter[str]]:
@@ -243,13 +236,14 @@ class RowReader:
         return min(1.0, self._done / self._size) if self._size else 1.0
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """Yield (row_number, cells) for every non-blank record, the header included, as row 1.
+        """Yield (row_number, cells) for every non-blank record: rows above the header (titles,
+        notes), the header (row `fmt.header_row`) and the data rows.
 
         Row numbers are those a spreadsheet shows: one per record (a line break inside quotes
-        does not add one), blank records are skipped but counted. Blank lines before the header
-        and Excel's `sep=` line are not counted, so the header is always row 1. Cells are
-        yielded as read (not trimmed; short and long rows as they are). The file is closed
-        when the generator finishes or is closed. Raises FileProblem naming the row.
+        does not add one), blank records are skipped but counted, blank lines before the header
+        too. Excel's `sep=` line is not counted (Excel hides it). Cells are yielded as read
+        (not trimmed; short and long rows as they are). The file is closed when the generator
+        finishes or is closed. Raises FileProblem naming the row.
         """
         # The csv module stops a longer cell itself (the limit is per process; every reader sets the same).
         csv.field_size_limit(self.limits.cell_chars)
@@ -266,16 +260,13 @@ def _numbered_records(
     reader: Iterator[list[str]], lines: _Lines, fmt: FileFormat, limits: FileLimits
 ) -> Iterator[tuple[int, list[str]]]:
     """Number the csv reader's records, skip blank ones, and turn reading errors into FileProblem."""
-    row_number, started = 0, False
-    last_row = limits.rows + 1  # the header is row 1
+    row_number = 0
+    last_row = limits.rows + fmt.header_row
     try:
         for cells in reader:
             if lines.exhausted:  # the reader had to reach the end of the file to end this record
                 raise FileProblem(f"row {row_number + 1}: a quoted value is never closed (a \" is missing)")
             blank = not any(cell.strip() for cell in cells)
-            if blank and not started:
-                continue
-            started = True
             row_number += 1
             if row_number > last_row:
                 raise too_many_rows(limits)

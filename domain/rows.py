@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from domain.models import ImportRow, RowStatus
 
-FIRST_DATA_ROW = 2  # row 1 is the header
+FIRST_DATA_ROW = 2  # no data row comes before it (the header is row 1 or further down: Import.header_row)
 
 
 def last_row_number(session: Session, import_id: uuid.UUID) -> int:

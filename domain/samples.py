@@ -44,7 +44,7 @@ def _collect(path: Path, fmt: FileFormat, values: list[list[str]], count: int) -
     rows = reader(path, fmt).rows()
     try:
         for row_number, cells in rows:
-            if row_number == 1:
+            if row_number <= fmt.header_row:
                 continue
             for found, cell in zip(values, cells):
                 if cell.strip() and len(found) < count:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import BinaryIO
 
 from sqlalchemy import delete
@@ -15,19 +15,22 @@ from domain.access import owned_import, require_role
 from domain.auth import Principal
 from domain.db import Database
 from domain.errors import BadFile, BadInput
-from domain.files import FileProblem, detect, header
+from domain.files import READING_NOTICES, Examined, FileProblem, ReadOptionProblem, examine, header, reading_notices
+from domain.encodings import codec_name
 from domain.logs import note
 from domain.lifecycle import begin_import, begin_rollback, finish_import, finish_rollback, is_waiting, move
 from domain.mapping import checked_mapping, missing_required, propose_mapping
 from domain.mappings import saved_entries
+from domain.options import ReadOptions
 from domain.models import Import, ImportMode, ImportRow, Role, RowStatus
 from domain.ports import ProgressPublisher, TaskQueue
 from domain.rows import has_rows
 from domain.scheduling import enqueue_started, lanes_for, promote_waiting, start_or_queue
 from domain.settings import Settings
-from domain.status import ImportStatus
+from domain.status import ImportStatus, check_move
 from domain.storage import save_upload, upload_path
 from domain.types import get_type
+from domain.types.base import ImportTypeSpec
 
 MappingEntries = Sequence[tuple[str, str | None]]
 
@@ -60,15 +63,19 @@ class ImportService:
         mapping_id: str | None = None,
         sheet: str | None = None,
         premier_core_mapping_id: str | None = None,
+        options: ReadOptions | None = None,
     ) -> Import:
         """Store the file, read its header, map it, and enqueue its validation.
 
         The mapping is `mapping`, or the saved mapping `mapping_id`, or proposed from the
-        headers. Raises BadFile when the file cannot be read (nothing is kept), BadInput for
-        a bad type or mapping.
+        headers. `options` (stored on the import) may give the encoding and the header row;
+        otherwise they are detected, and what was decided is stored as notices. Raises
+        BadFile when the file cannot be read (nothing is kept), BadInput for a bad type,
+        mapping or option (an unknown encoding, a header row that is blank or past the end).
         """
         require_role(principal, Role.MEMBER)
         spec = get_type(type_name)
+        options = _checked_options(options or ReadOptions())
         if mapping is not None and mapping_id is not None:
             raise BadInput("Give either a mapping or a saved mappingId, not both.")
         if premier_core_mapping_id is not None and spec.name != "premier_core":
@@ -89,7 +96,8 @@ class ImportService:
         path = upload_path(self.settings.uploads_dir, import_id)
         save_upload(upload.stream, path, max_bytes=self.settings.max_upload_bytes)
         try:
-            fmt, headers = _read_file_header(path, sheet, self.settings.file_limits)
+            examined, headers = _read_file_header(path, sheet, self.settings.file_limits, options=options, spec=spec)
+            fmt = examined.fmt
             if mapping_id is not None:
                 with self.db.read() as session:
                     mapping = saved_entries(session, principal, mapping_id, spec, headers)
@@ -110,6 +118,9 @@ class ImportService:
             delimiter=fmt.delimiter,
             skip_first_line=fmt.skip_first_line,
             sheet=fmt.sheet,
+            header_row=fmt.header_row,
+            options=options.to_json(),
+            notices=[notice.to_json() for notice in reading_notices(examined)],
             headers=headers,
             mapping=entries,
             premier_core_mapping_id=premier_core_mapping_id,
@@ -119,15 +130,45 @@ class ImportService:
         self.queue.validate(import_id)
         return record
 
-    def update_mapping(self, principal: Principal, import_id: uuid.UUID, mapping: MappingEntries) -> Import:
-        """Replace the mapping and validate every row again."""
+    def update_mapping(self, principal: Principal, import_id: uuid.UUID, mapping: MappingEntries | None = None,
+                       options: ReadOptions | None = None) -> Import:
+        """Replace the mapping and/or the read options, and validate every row again.
+
+        `options` are laid over the stored ones (a field left None keeps its stored value).
+        When the encoding or the header row changes, the file's header is read again and the
+        reading notices (encoding, header row, rows skipped) are made anew; other notices stay.
+        The mapping is `mapping`, checked against the (new) headers; when it is None, the
+        current mapping is kept if the headers are the same, and one is proposed for the new
+        headers if they changed. An ERRORED import (a wrong header row...) is fixed this way.
+        Raises BadInput for a bad mapping or option (nothing changes), BadFile when the file
+        cannot be read with the new options, InvalidTransition when the import is not
+        VALIDATED or ERRORED."""
         require_role(principal, Role.MEMBER)
+        if mapping is None and options is None:
+            raise BadInput("Give a mapping, new read options (encoding, header row...), or both.")
+        with self.db.read() as session:
+            seen = owned_import(session, principal, import_id)
+        check_move(ImportStatus(seen.status), ImportStatus.VALIDATING)
+        spec = get_type(seen.type)
+        stored = ReadOptions.from_json(seen.options)
+        merged = _checked_options(_laid_over(stored, options))
+        reread = (merged.encoding, merged.header_row) != (stored.encoding, stored.header_row)
+        examined, headers = (_read_file_header(self.settings.data_dir / seen.stored_path, seen.sheet,
+                                               self.settings.file_limits, options=merged, spec=spec)
+                             if reread else (None, seen.headers))
+        if mapping is not None:
+            entries = checked_mapping(mapping, headers, spec)
+        else:
+            entries = seen.mapping if headers == seen.headers else propose_mapping(headers, spec)
         with self.db.write() as session:
             record = owned_import(session, principal, import_id, lock=True)
-            spec = get_type(record.type)
-            entries = checked_mapping(mapping, record.headers, spec)
+            if record.validation_run != seen.validation_run:
+                raise BadInput("The import was changed by someone else meanwhile; look at it again, then retry.")
             move(record, ImportStatus.VALIDATING)
             session.connection().execute(delete(ImportRow).where(ImportRow.import_id == import_id))
+            record.options = merged.to_json()
+            if examined is not None:
+                _apply_reading(record, examined, headers)
             record.mapping = entries
             record.validation_run += 1
             record.total_rows = record.failed_validation_rows = record.progress = 0
@@ -183,15 +224,52 @@ class ImportService:
         return record
 
 
-def _read_file_header(path, sheet, limits):  # noqa: ANN001, ANN202
+def _read_file_header(path, sheet, limits, *, options: ReadOptions, spec: ImportTypeSpec):  # noqa: ANN001, ANN202
+    """(what reading the file decided, its column names); BadInput for an option that does not
+    fit the file, BadFile when it cannot be read or has no data row below its header."""
     try:
-        fmt = detect(path, sheet=sheet)
-        headers, has_data = header(path, fmt, limits)
+        examined = examine(path, sheet=sheet, options=options, spec=spec, limits=limits)
+        headers, has_data = header(path, examined.fmt, limits)
+    except ReadOptionProblem as problem:
+        raise BadInput(f"The file cannot be read this way: {problem.message}.") from None
     except FileProblem as problem:
         raise BadFile(f"The file cannot be read: {problem.message}.") from None
     if not has_data:
+        row = examined.fmt.header_row
+        if options.header_row is not None:
+            raise BadInput(f"Row {row}, chosen as the header, has no data rows below it; choose an earlier headerRow.")
         raise BadFile("The file has a header row but no data rows; add at least one row below the header.")
-    return fmt, headers
+    return examined, headers
+
+
+def _checked_options(options: ReadOptions) -> ReadOptions:
+    """The options with the encoding's stored name ("windows-1252" -> "cp1252"); BadInput for an
+    unknown encoding or a header row below 1."""
+    if options.header_row is not None and options.header_row < 1:
+        raise BadInput(f"headerRow must be 1 or more (1 is the file's first line); {options.header_row} is not.")
+    if options.encoding is None:
+        return options
+    try:
+        return options.replace(encoding=codec_name(options.encoding))
+    except ValueError as error:
+        raise BadInput(f"Unknown encoding: {error}.") from None
+
+
+def _laid_over(stored: ReadOptions, given: ReadOptions | None) -> ReadOptions:
+    """The stored options with those given in their place (a None keeps the stored one)."""
+    if given is None:
+        return stored
+    return stored.replace(**{item.name: getattr(given, item.name) for item in fields(ReadOptions)})
+
+
+def _apply_reading(record: Import, examined: Examined, headers: list[str]) -> None:
+    """The file read anew: its format, header and reading notices on the import."""
+    fmt = examined.fmt
+    record.encoding, record.delimiter, record.skip_first_line = fmt.encoding, fmt.delimiter, fmt.skip_first_line
+    record.header_row = fmt.header_row
+    record.headers = headers
+    kept = [notice for notice in record.notices or [] if notice.get("code") not in {c.value for c in READING_NOTICES}]
+    record.notices = kept + [notice.to_json() for notice in reading_notices(examined)]
 
 
 def _clean_filename(name: str | None) -> str:

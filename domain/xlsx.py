@@ -49,12 +49,18 @@ def cell_text(value: Any) -> str:
 
 
 class XlsxReader:
-    """Same contract as reading.RowReader: rows() numbered from the header as row 1."""
+    """Same contract as reading.RowReader: rows() numbered as the sheet numbers them.
 
-    def __init__(self, path: Path, sheet: str | None = None, limits: FileLimits = FileLimits()) -> None:
+    Rows above `header_row` come with their trailing blank cells dropped; the header too, and
+    it sets the width: the rows below are padded to it (blank cells beyond it dropped). With
+    `header_row` None (not known yet) no row is fitted to a width."""
+
+    def __init__(self, path: Path, sheet: str | None = None, limits: FileLimits = FileLimits(),
+                 *, header_row: int | None = 1) -> None:
         self.path = path
         self.sheet = sheet
         self.limits = limits
+        self.header_row = header_row
         self.declared_rows: int | None = None  # the sheet's own idea of its size, once rows() has started
         self._done = 0
         self._total = 1
@@ -93,26 +99,24 @@ class XlsxReader:
         return workbook[self.sheet]
 
     def _numbered(self, values: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, list[str]]]:
-        header_at: int | None = None
-        width = 0
-        for sheet_row, row in enumerate(values, 1):
-            self._done = sheet_row
+        width: int | None = None
+        for row_number, row in enumerate(values, 1):
+            self._done = row_number
             cells = [cell_text(value) for value in row]
             if not any(cell.strip() for cell in cells):
                 continue
-            if header_at is None:
-                header_at = sheet_row
+            if width is None:
                 while cells and not cells[-1].strip():
                     cells.pop()
-                width = len(cells)
+                if row_number == self.header_row:
+                    width = len(cells)
             else:
                 cells = _fit(cells, width)
-            row_number = sheet_row - header_at + 1
             self._check(row_number, cells)
             yield row_number, cells
 
     def _check(self, row_number: int, cells: list[str]) -> None:
-        if row_number > self.limits.rows + 1:
+        if row_number > self.limits.rows + (self.header_row or 1):
             raise too_many_rows(self.limits)
         if len(cells) > self.limits.columns:
             raise too_many_columns(row_number, len(cells), self.limits)

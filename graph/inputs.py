@@ -11,7 +11,15 @@ from strawberry.file_uploads import Upload
 
 from domain.errors import BadInput, NotFound
 from domain.queries import ImportFilter
-from graph.types import ImportKind, ImportMode, ImportStatus
+from domain.options import DateOrder as DomainDateOrder
+from domain.options import ReadOptions
+from graph.types import DateOrder, ImportKind, ImportMode, ImportStatus
+
+DATE_ORDER_HELP = ("The order of ambiguous date columns (all parts 12 or less); a column whose dates prove "
+                   "an order is read in that order. Default: your organisation's (organisationSettings).")
+ENCODING_HELP = "How the file's text is encoded (utf-8, windows-1252, mac_roman, latin-1, utf-16...); default: detected."
+HEADER_ROW_HELP = "The header's row number in the file (1 = the first line); default: found (title lines skipped)."
+DECIMAL_HELP = "'.' or ','; default: ',' in a ';'-separated file, else '.'."
 
 
 def _parse_upload(value: object) -> UploadFile:
@@ -49,6 +57,13 @@ class CreateImportInput:
     )
     sheet: str | None = strawberry.field(default=None, description="XLSX only: the sheet to read (default: the first).")
     premier_core_mapping_id: str | None = None
+    date_order: DateOrder | None = strawberry.field(default=None, description=DATE_ORDER_HELP)  # type: ignore[valid-type]
+    encoding: str | None = strawberry.field(default=None, description=ENCODING_HELP)
+    header_row: int | None = strawberry.field(default=None, description=HEADER_ROW_HELP)
+    decimal_separator: str | None = strawberry.field(default=None, description=DECIMAL_HELP)
+
+    def read_options(self) -> ReadOptions:
+        return read_options(self.date_order, self.encoding, self.header_row, self.decimal_separator)
 
 
 @strawberry.input
@@ -69,6 +84,20 @@ class ImportFilterInput:
             created_after=self.created_after,
             created_before=self.created_before,
         )
+
+
+def read_options(date_order: DateOrder | None, encoding: str | None, header_row: int | None,  # type: ignore[valid-type]
+                 decimal_separator: str | None) -> ReadOptions:
+    """The read options a caller chose, checked; None leaves a decision to the service."""
+    if decimal_separator is not None and decimal_separator not in (".", ","):
+        raise BadInput(f"decimalSeparator must be '.' or ',', not {decimal_separator!r}.")
+    if header_row is not None and header_row < 1:
+        raise BadInput(f"headerRow is a row number of the file, 1 or more, not {header_row}.")
+    if encoding is not None and not encoding.strip():
+        raise BadInput("encoding must name an encoding (utf-8, windows-1252, mac_roman...), or be left out.")
+    return ReadOptions(date_order=DomainDateOrder(date_order.value) if date_order is not None else None,
+                       encoding=encoding.strip() if encoding else None, header_row=header_row,
+                       decimal_separator=decimal_separator)
 
 
 def parse_id(value: str, kind: str = "import") -> uuid.UUID:

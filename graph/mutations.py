@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domain.mappings import create_mapping, save_mapping
 from domain.options import DateOrder as DomainDateOrder
+from domain.options import ReadOptions
 from domain.organisations import update_organisation_settings
 from domain.services import Upload
 from graph.context import Info
-from graph.inputs import CreateImportInput, MappingInput, import_id, mapping_entries
+from graph.inputs import (DATE_ORDER_HELP, DECIMAL_HELP, ENCODING_HELP, HEADER_ROW_HELP, CreateImportInput,
+                          MappingInput, import_id, mapping_entries, read_options)
 from graph.threads import call
 from graph.types import DateOrder, ImportKind, ImportObject, OrganisationSettings, SavedMapping
 
@@ -30,14 +34,27 @@ class Mutation:
             mapping_id=str(input.mapping_id) if input.mapping_id is not None else None,
             sheet=input.sheet,
             premier_core_mapping_id=input.premier_core_mapping_id,
+            options=input.read_options(),
         )
         return ImportObject.from_record(record)
 
-    @strawberry.mutation(description="Choose which column fills which field, and validate again.")
-    async def update_import_mapping(self, info: Info, id: strawberry.ID, mapping: list[MappingInput]) -> ImportObject:  # noqa: A002
+    @strawberry.mutation(description="Choose which column fills which field, and/or change how the file is read "
+                         "(the decisions its notices show: dateOrder, encoding, headerRow, decimalSeparator), and "
+                         "validate again. Left-out arguments keep their current value; with a new encoding or "
+                         "headerRow and no mapping, the columns are mapped again automatically if they changed.")
+    async def update_import_mapping(  # noqa: PLR0913
+        self, info: Info, id: strawberry.ID, mapping: list[MappingInput] | None = None,  # noqa: A002
+        date_order: Annotated[DateOrder | None, strawberry.argument(description=DATE_ORDER_HELP)] = None,  # type: ignore[valid-type]
+        encoding: Annotated[str | None, strawberry.argument(description=ENCODING_HELP)] = None,
+        header_row: Annotated[int | None, strawberry.argument(description=HEADER_ROW_HELP)] = None,
+        decimal_separator: Annotated[str | None, strawberry.argument(description=DECIMAL_HELP)] = None,
+    ) -> ImportObject:
         principal = await info.context.principal()
         service = info.context.services.imports
-        record = await call(service.update_mapping, principal, import_id(id), mapping_entries(mapping))
+        options = read_options(date_order, encoding, header_row, decimal_separator)
+        record = await call(service.update_mapping, principal, import_id(id),
+                            mapping_entries(mapping) if mapping is not None else None,
+                            options=options if options != ReadOptions() else None)
         return ImportObject.from_record(record)
 
     @strawberry.mutation(description="Save the import's current mapping under a name, for files to come (admins).")

@@ -4,7 +4,9 @@ API, and the check, in the database, that every valid row was imported exactly o
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import httpx2 as httpx
 
@@ -13,6 +15,9 @@ from starlette.testclient import TestClient
 from domain.auth import issue_token
 from tests.helpers import Subscription, client_csv, data_of, gql, start, upload
 from tests.processes import wait_for
+
+if TYPE_CHECKING:
+    import psycopg
 
 COUNTS = "query($id: ID!) { import(id: $id) { status totalRows importedRows failedValidationRows failedImportRows } }"
 
@@ -74,6 +79,50 @@ def start_import(client: TestClient, *, valid: int, invalid: int) -> ImportUnder
     run.upload_and_validate()
     run.start()
     return run
+
+
+class HeldImport:
+    """An import's row, locked (FOR UPDATE) by a transaction of the test's own (`held_import`):
+    a chunk's records refer to that row and the chunk ends by updating it, so while it is
+    held a chunk under way waits, none can commit and the import stays where it is.
+    `status` and `imported_rows` are the import's, as held."""
+
+    def __init__(self, conn: psycopg.Connection, database_url: str, import_id: str) -> None:
+        self.conn = conn
+        self.database_url = database_url
+        status, imported_rows = conn.execute(
+            "SELECT status, imported_rows FROM imports WHERE id = %s FOR UPDATE", (import_id,)).fetchone()
+        self.status: str = status
+        self.imported_rows: int = imported_rows
+
+    def waiting(self) -> int:
+        """How many other transactions wait for the held row (chunks under way)."""
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+                                (self.conn.info.backend_pid,)).fetchone()[0]
+
+    def wait_for_a_chunk(self, *, timeout: float = 60) -> None:
+        """Until a chunk waits for the held row: it is under way, and cannot finish."""
+        wait_for(self.waiting, lambda waiting: waiting > 0, timeout=timeout, every=0.02,
+                 what="a chunk to wait for the held import")
+
+    def release(self) -> None:
+        """Ends the holding transaction: the chunks waiting go on."""
+        self.conn.rollback()
+
+
+@contextmanager
+def held_import(database_url: str, import_id: str) -> Iterator[HeldImport]:
+    """The import held where it is (see HeldImport) until `release()` or the end of the block."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        try:
+            yield HeldImport(conn, database_url, import_id)
+        finally:
+            conn.rollback()
 
 
 def assert_imported_exactly_once(database_url: str, import_id: str, *, valid: int, invalid: int) -> None:

@@ -76,11 +76,15 @@ class WorkerGroup:
         if shutdown_timeout is not None:
             self.command += ["--shutdown-timeout", str(shutdown_timeout)]
         self.process: subprocess.Popen | None = None
+        self.terminated = False
         self.starts = 0
         self.log = log  # the workers' output goes there (appended across restarts)
+        self.log_offset = 0  # where the current start's output begins
 
     def start(self) -> None:
         assert self.process is None, "already running"
+        self.terminated = False
+        self.log_offset = self.log.stat().st_size if self.log is not None and self.log.exists() else 0
         if self.log is None:
             self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, start_new_session=True,
                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -95,6 +99,19 @@ class WorkerGroup:
             return ""
         return self.log.read_text(errors="replace")[-characters:]
 
+    def output_since_start(self) -> str:
+        """What the workers wrote since they were last started."""
+        if self.log is None or not self.log.exists():
+            return ""
+        with self.log.open("rb") as output:
+            output.seek(self.log_offset)
+            return output.read().decode(errors="replace")
+
+    def wait_for_output(self, text: str, *, timeout: float = 30) -> None:
+        """Until the workers, since they were last started, have written `text`."""
+        wait_for(lambda: text in self.output_since_start(), bool, timeout=timeout, every=0.02,
+                 what=lambda: f"the workers to write {text!r}; they wrote:\n{self.output_tail()}")
+
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
@@ -102,15 +119,28 @@ class WorkerGroup:
         """SIGKILL to every process of the group: no clean-up, messages in flight are lost."""
         self._signal(signal.SIGKILL)
 
-    def stop(self, timeout: float = 30) -> int:
+    def terminate(self) -> None:
         """SIGTERM to dramatiq's main process, which passes it on to its worker processes (a
         worker process that gets a second SIGTERM exits at once, so the group is not
-        signalled); SIGKILL to the group after `timeout` s. The exit code."""
-        return self._signal(signal.SIGTERM, timeout=timeout, group=False)
+        signalled, and this is done once per start). `wait()` then waits for the exit."""
+        if self.process is not None and not self.terminated:
+            self.process.send_signal(signal.SIGTERM)
+            self.terminated = True
 
-    def _signal(self, signum: int, timeout: float = 10, *, group: bool = True) -> int:
+    def wait(self, timeout: float = 30) -> int:
+        """Until the group exits, SIGKILL to the group after `timeout` s (exit code -9); the
+        exit code (0 when it was not running)."""
         process, self.process = self.process, None
-        return _end(process, signum, timeout=timeout, group=group)
+        return _wait_or_kill(process, timeout=timeout)
+
+    def stop(self, timeout: float = 30) -> int:
+        """`terminate()`, then `wait(timeout)`: the exit code."""
+        self.terminate()
+        return self.wait(timeout)
+
+    def _signal(self, signum: int, timeout: float = 10) -> int:
+        process, self.process = self.process, None
+        return _end(process, signum, timeout=timeout)
 
 
 @contextmanager
@@ -173,15 +203,19 @@ class ChildProcess:
         return _end(process, signum, timeout=timeout)
 
 
-def _end(process: subprocess.Popen | None, signum: int, *, timeout: float, group: bool = True) -> int:
-    """`signum` to the process's group (or to the process alone), a wait of at most `timeout` s,
-    then SIGKILL to the group; the exit code (0 when there was no process)."""
+def _end(process: subprocess.Popen | None, signum: int, *, timeout: float) -> int:
+    """`signum` to the process's group, a wait of at most `timeout` s, then SIGKILL to the
+    group; the exit code (0 when there was no process)."""
+    if process is not None:
+        _signal_group(process.pid, signum)
+    return _wait_or_kill(process, timeout=timeout)
+
+
+def _wait_or_kill(process: subprocess.Popen | None, *, timeout: float) -> int:
+    """A wait of at most `timeout` s for the process, then SIGKILL to its group; the exit
+    code (0 when there was no process)."""
     if process is None:
         return 0
-    if group:
-        _signal_group(process.pid, signum)
-    else:
-        process.send_signal(signum)
     try:
         code = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -153,9 +153,9 @@ def test_records_of_empty_cells_are_skipped_but_still_counted(tmp_path):
     assert rows_of(path) == [(1, ["a", "b", "c"]), (2, ["1", "2", "3"]), (5, ["4", "5", "6"])]
 
 
-def test_blank_lines_before_the_header_leave_the_header_as_row_one(tmp_path):
+def test_blank_lines_before_the_header_are_counted_as_a_spreadsheet_shows_them(tmp_path):
     path = write(tmp_path, "\n,,\na,b\n1,2\n")
-    assert rows_of(path) == [(1, ["a", "b"]), (2, ["1", "2"])]
+    assert rows_of(path) == [(3, ["a", "b"]), (4, ["1", "2"])]
 
 
 def test_short_and_long_rows_are_yielded_as_they_are(tmp_path):
