@@ -32,9 +32,8 @@ class Control(str, enum.Enum):
     MAPPING = "mapping"
 
 
-# Notices made while validating rows (replaced at each validation); the others are made at upload.
-VALIDATION_NOTICES = frozenset({NoticeCode.DATE_ORDER, NoticeCode.DATE_ORDER_CONFLICT,
-                                NoticeCode.APOSTROPHE_REMOVED, NoticeCode.DECIMAL_SEPARATOR})
+# Notices about the rows' values, made when validation ends (replaced each time).
+VALUE_NOTICES = frozenset({NoticeCode.APOSTROPHE_REMOVED, NoticeCode.DECIMAL_SEPARATOR})
 
 
 @dataclass(frozen=True)

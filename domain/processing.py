@@ -20,7 +20,7 @@ from domain.db import Database
 from domain.lifecycle import fail_validation, finish_import, finish_rollback, finish_validation, is_waiting, percent
 from domain.mapping import column_indexes, missing_required
 from domain.models import Import, ImportRow, RowStatus, utcnow
-from domain.notices import Notice, merge_notices
+from domain.notices import VALUE_NOTICES, Notice, merge_notices
 from domain.options import ReadOptions
 from domain.organisations import default_date_order
 from domain.ports import ProgressPublisher, TaskQueue
@@ -34,7 +34,7 @@ from domain.settings import Settings
 from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
 from domain.types.base import FieldKind
-from domain.validation import RowOutcome, RowValidator, cell_text
+from domain.validation import RowOutcome, RowValidator, apostrophe_notices, cell_text
 from domain.writing import is_partial, refusals, undo_chunk, write_chunk
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class Processor:
             self._fail(record, f"The file cannot be read: {problem.message}.", ImportErrorCode.BAD_FILE)
             return
         self._store_rows(record, batch, progress=99)
-        self._finish_validation(record, spec)
+        self._finish_validation(record, spec, apostrophe_notices(validator))
 
     def _date_decisions(self, record: Import, spec: ImportTypeSpec) -> dict[str, DateDecision]:
         """The order of each mapped date field's column (field name -> decision), from one pass
@@ -139,9 +139,9 @@ class Processor:
             insert_many(session.connection(), ImportRow.__table__, rows)
         self.publisher.publish(record.id)
 
-    def _finish_validation(self, record: Import, spec: ImportTypeSpec) -> None:
+    def _finish_validation(self, record: Import, spec: ImportTypeSpec, notices: list[Notice]) -> None:
         """Mark repeated keys and the rows the import would refuse (a batch per transaction,
-        so progress goes on), then VALIDATED."""
+        so progress goes on), then VALIDATED with the notices of the rows' values."""
         with self.db.read() as session:
             for batch in _repeated_keys(session, record.id):
                 with self.db.write() as writing:
@@ -153,6 +153,7 @@ class Processor:
             _claim_validation(session, record, total=0, invalid=0, progress=100)
             current = session.get(Import, record.id)
             finish_validation(current)
+            current.notices = merge_notices(current.notices, notices, VALUE_NOTICES)
             session.add(current)
 
     def _check_against_records(self, record: Import, spec: ImportTypeSpec) -> None:

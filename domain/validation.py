@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from domain.dates import read_date
 from domain.fields import parser_for
 from domain.options import DEFAULT_DATE_ORDER, DateOrder
+from domain.notices import Notice, NoticeCode
 from domain.problems import RowProblemCode, ValueProblem
 from domain.types.base import FieldKind, FieldSpec, ImportTypeSpec
 
@@ -36,12 +38,6 @@ def cell_text(cells: Sequence[str], index: int | None) -> str:
     before a formula-like start (so a report fixed and uploaded again validates)."""
     text = "" if index is None or index >= len(cells) else cells[index].strip()
     return text[1:].lstrip() if text[:1] == "'" else text
-
-
-def has_apostrophe(cells: Sequence[str], index: int) -> bool:
-    """Whether cell_text takes a text-forcing apostrophe off this cell (not a report's quote before a formula)."""
-    text = cells[index].strip() if index < len(cells) else ""
-    return text[:1] == "'" and len(text) > 1 and text[1:2] not in FORMULA_STARTS
 
 
 # The code of a value a field's parser refuses with a plain ValueError, by the field's kind.
@@ -124,6 +120,7 @@ class RowValidator:
         self.checks = [(item.name, self.columns.get(item.name),
                         field_check(item, partial=partial, parse=_date_parser(item, orders)))
                        for item in spec.fields]
+        self.apostrophes: Counter[int] = Counter()  # column index -> cells a leading apostrophe was taken off
 
     def validate(self, cells: Sequence[str]) -> RowOutcome:
         """A row's values, or its problems. Cells beyond the header's columns may only be
@@ -134,6 +131,8 @@ class RowValidator:
         errors: list[dict[str, Any]] = []
         for name, index, check in self.checks:
             text = cell_text(cells, index)
+            if text and cells[index].lstrip()[:1] == "'":
+                self.apostrophes[index] += 1
             try:
                 values[name] = check(text)
             except FieldProblem as problem:
@@ -179,3 +178,12 @@ def _date_parser(spec: FieldSpec, orders: Mapping[str, DateOrder]) -> Callable[[
     if spec.kind is not FieldKind.DATE:
         return None
     return functools.partial(read_date, order=orders.get(spec.name, DEFAULT_DATE_ORDER))
+
+
+def apostrophe_notices(validator: RowValidator) -> list[Notice]:
+    """One notice per column whose cells lost a leading apostrophe (spreadsheets' mark for text)."""
+    return [Notice(NoticeCode.APOSTROPHE_REMOVED, column=validator.headers[index],
+                   message=f"The leading apostrophe of {count:,} cell(s) of {validator.headers[index]!r} was taken "
+                           "off ('7210448301100 is stored as 7210448301100): spreadsheets and exports put it "
+                           "there to keep a value as text.")
+            for index, count in sorted(validator.apostrophes.items())]

@@ -6,10 +6,13 @@ import { LivePanel } from "/web/live.js";
 import { applySaved, chosenMapping, renderMapping, renderSaved, showMissing } from "/web/mapping.js";
 import { clear, show } from "/web/messages.js";
 import * as Q from "/web/queries.js";
-import { ErrorPages, renderCounts, renderFieldFilter } from "/web/review.js";
+import { clearNotices, enableNotices, renderNotices } from "/web/notices.js";
+import {
+  ErrorPages, clearKinds, renderCounts, renderFieldFilter, renderKinds, showActiveKind,
+} from "/web/review.js";
 import { loadUploadMappings, submitUpload, wireDropZone } from "/web/upload.js";
 import {
-  MODES, STATUSES, UNDOABLE, WORKING, importLabel, rollbackSummary, startHint, undoHint,
+  MODES, STATUSES, WORKING, importLabel, rollbackSummary, startHint, startable, undoHint, undoable,
 } from "/web/wording.js";
 
 // detailsFor: the import whose mapping, errors and saved mappings are on the page.
@@ -124,6 +127,7 @@ function setCurrent(current) {
   $("current").hidden = false;
   $("current-file").textContent = current.filename;
   $("current-status").textContent = importLabel(current);
+  $("current-summary").textContent = current.summary || "";
   $("current-type").textContent = typeInfo(current.type).label;
   $("current-mode").textContent = MODES[current.mode];
   $("current-created").textContent = new Date(current.createdAt).toLocaleString();
@@ -143,14 +147,19 @@ function clearDetails() {
   $("errors-previous").disabled = true;
   $("errors-next").disabled = true;
   $("missing").textContent = "";
+  clearNotices();
+  clearKinds();
 }
 
 function renderActions(current) {
   const loaded = state.detailsFor === current.id;
-  for (const id of ["saved-mappings", "apply-button", "error-field", "report-button"]) $(id).disabled = !loaded;
-  $("remap-button").disabled = !loaded || !["VALIDATED", "ERRORED"].includes(current.status);
-  $("start-button").disabled = current.status !== "VALIDATED" || current.mode === "VALIDATE";
-  $("rollback-button").disabled = !UNDOABLE.includes(current.status);
+  for (const id of ["saved-mappings", "apply-button", "error-field", "report-button", "kinds-all"]) $(id).disabled = !loaded;
+  for (const button of $("kinds-list").querySelectorAll("button")) button.disabled = !loaded;
+  const changeable = loaded && ["VALIDATED", "ERRORED"].includes(current.status);
+  $("remap-button").disabled = !changeable;
+  enableNotices(changeable);
+  $("start-button").disabled = !startable(current);
+  $("rollback-button").disabled = !undoable(current);
   $("start-hint").textContent = startHint(current);
   $("undo-hint").textContent = undoHint(current);
 }
@@ -179,6 +188,8 @@ async function loadDetails(id) {
     const info = typeInfo(current.type);
     renderMapping(current, info, current.columnSamples);
     renderFieldFilter(info);
+    renderNotices(current, { onChange: changeDecision, onMapping: focusColumn });
+    renderKinds(current.errorCounts, info, showKind);
     await Promise.all([errorPages.open(id, ""), loadSaved(current.type)]);
     if (state.wanted !== id) return;
     state.detailsFor = id;
@@ -186,8 +197,15 @@ async function loadDetails(id) {
   } catch (error) {
     refused($("current-message"), error);
   }
-  if (state.focusOnLoad) $(state.focusOnLoad).focus();
+  if (state.focusOnLoad) focusShown(state.focusOnLoad);
   state.focusOnLoad = null;
+}
+
+// Focuses the element, or the import's title when it is gone (a notice that no longer applies).
+function focusShown(id) {
+  const element = $(id);
+  if (element.closest("[hidden]")) $("status-title").focus();
+  else element.focus();
 }
 
 async function openImport(id) {
@@ -198,6 +216,31 @@ async function openImport(id) {
   state.wanted = id;
   await loadDetails(id);
   if (state.current && state.current.id === id && WORKING.includes(state.current.status)) watch(id);
+}
+
+// Notices: a decision changed (a date order, an encoding, a header row...) reads the file again.
+
+async function changeDecision(variables, errorElement) {
+  clear(errorElement);
+  try {
+    const data = await request(Q.REREAD, { id: state.current.id, ...variables });
+    live.reset();
+    setCurrent(data.updateImportMapping);
+    state.focusOnLoad = "notices-title";
+    watch(state.current.id);
+  } catch (error) {
+    refused(errorElement, error);
+  }
+}
+
+function focusColumn(column) {
+  const picker = [...$("map-table").querySelectorAll("select")].find((item) => item.dataset.column === column);
+  if (picker) {
+    picker.scrollIntoView({ block: "center" });
+    picker.focus();
+  } else {
+    $("map-title").focus();
+  }
 }
 
 // 2. Map
@@ -256,6 +299,15 @@ async function submitSave(event) {
 
 function pageErrors(move) {
   return attempt($("review-error"), move);
+}
+
+// Only the errors of one kind (and field), from a "N × ..." button; null: all of them.
+function showKind(count, words) {
+  $("error-field").value = (count && count.field) || "";
+  showActiveKind(count);
+  return pageErrors(() => (count
+    ? errorPages.open(state.current.id, count.field, count.code, words)
+    : errorPages.open(state.current.id, "")));
 }
 
 function downloadReport() {
@@ -326,7 +378,15 @@ function wire() {
   $("map-table").addEventListener("change", () => showMissing(typeInfo(state.current.type)));
   $("apply-form").addEventListener("submit", submitApply);
   $("save-form").addEventListener("submit", submitSave);
-  $("error-field").addEventListener("change", () => pageErrors(() => errorPages.open(state.current.id, $("error-field").value)));
+  $("error-field").addEventListener("change", () => {
+    showActiveKind(null);
+    pageErrors(() => errorPages.open(state.current.id, $("error-field").value));
+  });
+  $("kinds-all").addEventListener("click", () => {
+    showKind(null);
+    const first = $("kinds-list").querySelector("button");
+    if (first) first.focus();
+  });
   $("errors-next").addEventListener("click", () => pageErrors(() => errorPages.forward()));
   $("errors-previous").addEventListener("click", () => pageErrors(() => errorPages.back()));
   $("report-button").addEventListener("click", downloadReport);
