@@ -55,9 +55,9 @@ def test_a_complete_row_gives_typed_values_and_its_email_as_the_key():
     assert outcome.valid
     assert outcome.errors == []
     assert outcome.values == {
-        "first_name": "Ada", "last_name": "Lovelace", "email": "Ada@Example.com", "phone": "+44 20 7946 0000",
-        "date_of_birth": date(1990, 11, 5), "marketing_opt_in": True, "notes": "Prefers mornings",
-        "external_ref": "CRM-1",
+        "first_name": "Ada", "last_name": "Lovelace", "full_name": None, "email": "Ada@Example.com",
+        "phone": "+44 20 7946 0000", "date_of_birth": date(1990, 11, 5), "marketing_opt_in": True,
+        "notes": "Prefers mornings", "external_ref": "CRM-1",
     }
     assert outcome.key == "ada@example.com"
 
@@ -80,9 +80,9 @@ def test_every_cell_is_trimmed_before_it_is_checked_and_stored():
     )
 
     assert values == {
-        "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000",
-        "date_of_birth": date(1990, 11, 5), "marketing_opt_in": True, "notes": "Prefers mornings",
-        "external_ref": "CRM-1",
+        "first_name": "Ada", "last_name": "Lovelace", "full_name": None, "email": "ada@example.com",
+        "phone": "+44 20 7946 0000", "date_of_birth": date(1990, 11, 5), "marketing_opt_in": True,
+        "notes": "Prefers mornings", "external_ref": "CRM-1",
     }
 
 
@@ -305,7 +305,8 @@ def test_a_value_that_is_not_yes_or_no_is_a_row_error_listing_the_choices(cell):
     error = only_error(marketing_opt_in=cell)
     assert error == {
         "column": "Newsletter", "field": "marketing_opt_in", "value": cell,
-        "message": f"'{cell}' is not yes or no; use yes/no, true/false, y/n or 1/0", "code": "INVALID_BOOLEAN",
+        "message": f"'{cell}' is not yes or no; use yes/no, true/false, y/n, 1/0 or subscribed/unsubscribed",
+        "code": "INVALID_BOOLEAN",
     }
 
 

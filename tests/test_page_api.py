@@ -90,7 +90,7 @@ def test_errors_of_an_unknown_field_are_refused_naming_the_fields(client, token)
     result = gql(client, ERRORS, {"id": import_id, "field": "surname"}, token=token)
 
     assert error_code(result) == "BAD_INPUT"
-    assert "first_name, last_name, email" in result["errors"][0]["message"]
+    assert "first_name, last_name, full_name, email" in result["errors"][0]["message"]
 
 
 def test_the_import_page_is_served_at_the_root_and_loads_nothing_from_elsewhere(client):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,41 @@ class FieldKind(str, enum.Enum):
     REFERENCES = "references"  # codes or SKUs separated by ';'
 
 
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_E_MAIL = re.compile(r"\be[\s_-]?mail")
+_WORD = re.compile(r"[0-9a-z]+")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def header_words(header: str) -> tuple[str, ...]:
+    """A header's words, lower case: 'AcceptsSMSMarketing' and 'accepts_sms_marketing' are
+    (accepts, sms, marketing); 'E-mail' is one word, email."""
+    return tuple(_WORD.findall(_E_MAIL.sub("email", _CAMEL.sub(" ", header).casefold())))
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Columns a field is never proposed for, however close their name: a header holding one
+    of `words` (a word or words in a row, also written as one: 'opt out', 'optout'), or
+    equal to one of `headers` (compared as letters and digits only). `reason` completes
+    "'<column>' ...", e.g. "is consent to texts, not to email"; `explained` says whether a
+    column left unmapped for it gets a notice (not for the obvious: an opt-in's IP address)."""
+
+    reason: str
+    words: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()
+    explained: bool = True
+
+    def applies_to(self, header: str) -> bool:
+        if _NOT_ALNUM.sub("", header.casefold()) in {_NOT_ALNUM.sub("", h) for h in self.headers}:
+            return True
+        found = header_words(header)
+        # Runs of the header's words, split and joined: 'WhatsApp' is (whats, app) and whatsapp.
+        runs = {run for i in range(len(found)) for j in range(i + 1, len(found) + 1)
+                for run in (found[i:j], "".join(found[i:j]))}
+        return any(tuple(phrase.split()) in runs or "".join(phrase.split()) in runs for phrase in self.words)
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     """One field of an import type, as a mapping screen shows it and validation checks it."""
@@ -46,6 +82,14 @@ class FieldSpec:
     allowed: tuple[str, ...] = ()  # CHOICE: the values accepted (in any case), stored as written here
     minimum: int | None = None  # INTEGER, DECIMAL and MONEY: the least value accepted
     maximum: int | None = None  # INTEGER, DECIMAL and MONEY: the greatest value accepted
+    consent: bool = False  # BOOLEAN: consent to be contacted; also takes the words exports write (subscribed...)
+    required_unless: tuple[str, ...] = ()  # a required field is not required when one of these fields is mapped
+    fills: tuple[str, ...] = ()  # fields this one fills when they are blank (full_name: first and last name)
+    refuses: tuple[Refusal, ...] = ()  # columns never proposed for this field, and why
+
+    def refusal(self, header: str) -> Refusal | None:
+        """The reason this field is never proposed for `header`, or None."""
+        return next((refusal for refusal in self.refuses if refusal.applies_to(header)), None)
 
 
 @dataclass(frozen=True)
@@ -92,6 +136,12 @@ class ImportTypeSpec:
     @property
     def required_fields(self) -> tuple[str, ...]:
         return tuple(spec.name for spec in self.fields if spec.required)
+
+    def required_given(self, mapped: Collection[str]) -> tuple[str, ...]:
+        """The fields a mapping must map, given the fields it maps: each required field,
+        unless a field of its `required_unless` is mapped (first_name, unless full_name is)."""
+        return tuple(spec.name for spec in self.fields
+                     if spec.required and not any(other in mapped for other in spec.required_unless))
 
     def unique_key(self, value: Any) -> str:
         return str(value).strip().casefold()

@@ -45,7 +45,9 @@ def money(name: str, label: str, *, required: bool = False, example: str = "45.0
     return FieldSpec(
         name, label, FieldKind.MONEY, required=required, max_length=20, minimum=0, maximum=9_999_999_999,
         aliases=aliases, example=example,
-        description="An exact amount with at most 2 decimal places, e.g. 45, 45.50 or £1,200.00; never negative.",
+        description="An exact amount with at most 2 decimal places, e.g. 45, 45.50 or £1,200.00 (a sign £ $ or € "
+                    "before or after it); never negative. With a decimal comma (a ';'-separated file, or decimal "
+                    "separator ','): 45,50 or 1.200,00 €.",
     )
 
 
@@ -69,7 +71,7 @@ def tax_rate() -> FieldSpec:
     return FieldSpec(
         "tax_rate", "Tax rate", FieldKind.DECIMAL, max_length=10, minimum=0, maximum=100,
         aliases=("vat", "vat rate", "tax", "tax %", "vat %"), example="20",
-        description="A percentage, 0 to 100, e.g. 20 or 20%.",
+        description="A percentage, 0 to 100, e.g. 20, 17.5 or 20%; 17,5 with a decimal comma.",
     )
 
 

@@ -1,4 +1,8 @@
-"""The `retail_product` import type: products sold over the counter."""
+"""The `retail_product` import type: products sold over the counter.
+
+Aliases also name the columns of Shopify's product CSV (`Title`, `Vendor`, `Variant SKU`,
+`Variant Price`, `Variant Barcode`, `Variant Inventory Qty`, `Cost per item`) and Square's
+item library export (`Item Name`, `SKU`, `GTIN`, `Price`, `Default Unit Cost`)."""
 
 from domain.models import RetailProduct
 from domain.types.base import FieldKind, FieldSpec, ImportTypeSpec
@@ -17,21 +21,25 @@ RETAIL_PRODUCT = ImportTypeSpec(
     record=keyed("sku"),
     fields=(
         FieldSpec("sku", "SKU", FieldKind.CODE, required=True, max_length=50,
-                  aliases=("sku code", "product code", "item code", "stock code", "code"), example="SKU-123",
+                  aliases=("sku code", "product code", "item code", "stock code", "code", "variant sku"),
+                  example="SKU-123",
                   description=SKU_DESCRIPTION),
-        FieldSpec("name", "Name", required=True, aliases=("product", "product name", "item", "title"),
+        FieldSpec("name", "Name", required=True, aliases=("product", "product name", "item", "title", "item name"),
                   example="Rose body oil 100ml"),
         FieldSpec("barcode", "Barcode", FieldKind.BARCODE, max_length=20,
-                  aliases=("ean", "upc", "ean13", "gtin", "bar code"), example="5012345678900",
+                  aliases=("ean", "upc", "ean13", "gtin", "bar code", "variant barcode"), example="5012345678900",
                   description="EAN-13, UPC-A or EAN-8 with a valid check digit."),
-        FieldSpec("brand", "Brand", aliases=("manufacturer", "make"), example="Elemis"),
+        FieldSpec("brand", "Brand", aliases=("manufacturer", "make", "vendor"), example="Elemis"),
         category("Body care"),
-        money("price", "Price", required=True, example="24.00", aliases=("retail price", "rrp", "sell price")),
-        money("cost", "Cost", example="11.50", aliases=("cost price", "unit cost", "buy price")),
+        money("price", "Price", required=True, example="24.00",
+              aliases=("retail price", "rrp", "sell price", "variant price")),
+        money("cost", "Cost", example="11.50",
+              aliases=("cost price", "unit cost", "buy price", "cost per item", "default unit cost")),
         currency(),
         tax_rate(),
         FieldSpec("stock", "Stock", FieldKind.INTEGER, max_length=10, minimum=0, maximum=1_000_000,
-                  aliases=("qty", "quantity", "stock level", "on hand", "in stock"), example="12",
+                  aliases=("qty", "quantity", "stock level", "on hand", "in stock", "variant inventory qty"),
+                  example="12",
                   description="Units in stock, a whole number from 0."),
     ),
 )
