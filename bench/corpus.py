@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -206,13 +207,19 @@ def _stored(client: Any, table: str, import_id: str) -> dict[int, dict]:
 def _plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, (float, Decimal)):  # SQLite gives back 12.5 for NUMERIC 12.50
+        return Decimal(str(value))
     return value if value is None or isinstance(value, (bool, int)) else str(value)
 
 
 def _same(stored: Any, meant: Any) -> bool:
     if isinstance(meant, bool):  # SQLite gives booleans back as 0 and 1
         return stored in (0, 1) and bool(stored) is meant
-    return stored == meant if meant is None or stored is None else str(stored) == str(meant)
+    if meant is None or stored is None:
+        return stored == meant
+    if isinstance(stored, (int, Decimal)) and not isinstance(meant, bool):  # SQLite: 1234 for NUMERIC 1234.00
+        return Decimal(stored) == Decimal(str(meant))
+    return str(stored) == str(meant)
 
 
 def _upload(client: Any, token: str, path: Path, inputs: dict) -> dict:

@@ -34,8 +34,9 @@ from domain.settings import Settings
 from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
 from domain.types.base import FieldKind
-from domain.validation import RowOutcome, RowValidator, apostrophe_notices, cell_text
-from domain.writing import is_partial, refusals, undo_chunk, write_chunk
+from domain.fields import decimal_separator_notice
+from domain.validation import RowOutcome, apostrophe_notices, cell_text
+from domain.writing import is_partial, refusals, row_validator, undo_chunk, write_chunk
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +87,8 @@ class Processor:
         try:
             dates = self._date_decisions(record, spec)
             self._store_date_notices(record, [notice for decision in dates.values() for notice in decision.notices()])
-            validator = RowValidator(spec, record.headers, column_indexes(record.mapping), partial=is_partial(record),
-                                     date_orders={name: decision.order for name, decision in dates.items()})
+            validator = row_validator(record, spec, partial=is_partial(record),
+                                      date_orders={name: decision.order for name, decision in dates.items()})
             for row_number, cells in rows.rows():
                 if row_number <= record.header_row or row_number <= done_through:
                     continue
@@ -102,7 +103,7 @@ class Processor:
             self._fail(record, f"The file cannot be read: {problem.message}.", ImportErrorCode.BAD_FILE)
             return
         self._store_rows(record, batch, progress=99)
-        self._finish_validation(record, spec, apostrophe_notices(validator))
+        self._finish_validation(record, spec, [*apostrophe_notices(validator), *_decimal_notices(record, spec)])
 
     def _date_decisions(self, record: Import, spec: ImportTypeSpec) -> dict[str, DateDecision]:
         """The order of each mapped date field's column (field name -> decision), from one pass
@@ -334,6 +335,15 @@ class Processor:
         elif status is ImportStatus.ROLLING_BACK:
             for _ in range(self.settings.lanes):
                 self.queue.rollback_next_chunk(import_id)
+
+
+def _decimal_notices(record: Import, spec: ImportTypeSpec) -> list[Notice]:
+    """DECIMAL_SEPARATOR when number columns were read with a decimal comma nobody chose."""
+    numbers = [record.headers[index] for index, name in column_indexes(record.mapping).items()
+               if spec.field(name).kind in (FieldKind.DECIMAL, FieldKind.MONEY)]
+    notice = decimal_separator_notice(record.delimiter, ReadOptions.from_json(record.options).decimal_separator,
+                                      numbers)
+    return [notice] if notice else []
 
 
 def _row_values(import_id: uuid.UUID, row_number: int, cells: list[str], outcome: RowOutcome) -> dict[str, Any]:

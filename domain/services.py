@@ -19,7 +19,8 @@ from domain.files import READING_NOTICES, Examined, FileProblem, ReadOptionProbl
 from domain.encodings import codec_name
 from domain.logs import note
 from domain.lifecycle import begin_import, begin_rollback, finish_import, finish_rollback, is_waiting, move
-from domain.mapping import checked_mapping, missing_required, propose_mapping
+from domain.mapping import checked_mapping, mapping_notices, missing_required, propose_mapping
+from domain.notices import NoticeCode, merge_notices
 from domain.mappings import saved_entries
 from domain.options import ReadOptions
 from domain.models import Import, ImportMode, ImportRow, Role, RowStatus
@@ -120,7 +121,8 @@ class ImportService:
             sheet=fmt.sheet,
             header_row=fmt.header_row,
             options=options.to_json(),
-            notices=[notice.to_json() for notice in reading_notices(examined)],
+            notices=[notice.to_json() for notice in [*reading_notices(examined),
+                                                     *mapping_notices(headers, spec, entries)]],
             headers=headers,
             mapping=entries,
             premier_core_mapping_id=premier_core_mapping_id,
@@ -170,6 +172,8 @@ class ImportService:
             if examined is not None:
                 _apply_reading(record, examined, headers)
             record.mapping = entries
+            record.notices = merge_notices(record.notices, mapping_notices(headers, spec, entries),
+                                           {NoticeCode.COLUMN_NOT_MAPPED})
             record.validation_run += 1
             record.total_rows = record.failed_validation_rows = record.progress = 0
             record.error_message = record.error_code = None

@@ -65,7 +65,8 @@ class FieldProblem(ValueError):
         self.code = code
 
 
-def field_check(spec: FieldSpec, *, partial: bool, parse: Callable[[str], Any] | None = None) -> Callable[[str], Any]:
+def field_check(spec: FieldSpec, *, partial: bool, parse: Callable[[str], Any] | None = None,
+                required: bool | None = None, decimal_separator: str = ".") -> Callable[[str], Any]:
     """A trimmed cell of the field in, its value out, or FieldProblem.
 
     `partial` (for updates): a blank cell is None, whether the field is required or not. `parse`
@@ -74,8 +75,8 @@ def field_check(spec: FieldSpec, *, partial: bool, parse: Callable[[str], Any] |
     every row, twice per import, and a model per row cost more than the parsing itself.
     """
     blank = None if partial or spec.kind is not FieldKind.BOOLEAN else False
-    required = spec.required and not partial
-    parse = parse or parser_for(spec)
+    required = (spec.required if required is None else required) and not partial
+    parse = parse or parser_for(spec, decimal_separator=decimal_separator)
 
     def check(text: str) -> Any:
         if not text:
@@ -109,7 +110,7 @@ class RowValidator:
 
     def __init__(
         self, spec: ImportTypeSpec, headers: Sequence[str], mapping: dict[int, str], *, partial: bool = False,
-        date_orders: Mapping[str, DateOrder] | None = None,
+        date_orders: Mapping[str, DateOrder] | None = None, decimal_separator: str = ".",
     ) -> None:
         self.spec = spec
         self.partial = partial
@@ -117,8 +118,10 @@ class RowValidator:
         self.mapping = dict(mapping)
         self.columns = {name: index for index, name in self.mapping.items()}
         orders = date_orders or {}
+        needed = set(spec.required_given(set(self.columns)))  # a full name stands in for its parts
         self.checks = [(item.name, self.columns.get(item.name),
-                        field_check(item, partial=partial, parse=_date_parser(item, orders)))
+                        field_check(item, partial=partial, parse=_date_parser(item, orders),
+                                    required=item.name in needed, decimal_separator=decimal_separator))
                        for item in spec.fields]
         self.apostrophes: Counter[int] = Counter()  # column index -> cells a leading apostrophe was taken off
 

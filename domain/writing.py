@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, delete, or_, text, update
@@ -19,6 +19,8 @@ from sqlmodel import Session, select
 
 from domain.bulk import insert_many
 from domain.date_columns import orders_from_notices
+from domain.fields import decimal_separator_for
+from domain.options import DateOrder, ReadOptions
 from domain.mapping import column_indexes
 from domain.models import Import, ImportMode, ImportRow, RowStatus, as_utc, utcnow
 from domain.problems import RowProblemCode
@@ -85,13 +87,21 @@ def _mode_as_imported(record: Import) -> ImportMode:
     return ImportMode.STORE if mode is ImportMode.VALIDATE else mode
 
 
+def row_validator(record: Import, spec: ImportTypeSpec, *, partial: bool,
+                  date_orders: Mapping[str, DateOrder]) -> RowValidator:
+    """The validator of the import's rows, as validation and import both read them: its
+    mapping, its date columns' orders, its decimal separator."""
+    separator = decimal_separator_for(record.delimiter, ReadOptions.from_json(record.options).decimal_separator)
+    return RowValidator(spec, record.headers, column_indexes(record.mapping), partial=partial,
+                        date_orders=date_orders, decimal_separator=separator)
+
+
 def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence[StoredRow], *,
           mode: ImportMode | None = None) -> Plan:
-    columns = column_indexes(record.mapping)
     orders = orders_from_notices(record.notices, record.mapping)  # date columns read as validation read them
-    validator = RowValidator(spec, record.headers, columns, partial=is_partial(record), date_orders=orders)
+    validator = row_validator(record, spec, partial=is_partial(record), date_orders=orders)
     # What a new record must pass: in STORE mode, the row's own validation already did.
-    complete = RowValidator(spec, record.headers, columns, date_orders=orders) if is_partial(record) else None
+    complete = row_validator(record, spec, partial=False, date_orders=orders) if is_partial(record) else None
     outcomes = [(row, validator.validate(row.cells)) for row in rows]
     valid = [(row, o.values) for row, o in outcomes if o.valid]
     refused = _resolve(session, record, spec, valid)
@@ -231,7 +241,7 @@ def _changed_columns(spec: ImportTypeSpec, record: Import, row: StoredRow, value
     filled = {entry["field"] for entry, cell in zip(record.mapping, row.cells, strict=False)
               if entry["field"] and cell.strip()}
     columns = spec.record({name: value for name, value in values.items()})
-    keep = set(filled)
+    keep = set(filled) | {part for name in filled for part in spec.field(name).fills}  # a full name fills its parts
     if spec.unique_field in filled:
         keep.add(spec.unique_column)
     return {name: value for name, value in columns.items() if name in keep}

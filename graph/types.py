@@ -356,6 +356,9 @@ class FieldInfo:
     description: str
     allowed_values: list[str] = strawberry.field(
         description="The values a choice field accepts (in any case); empty for other fields.")
+    required_unless: list[str] = strawberry.field(
+        description="A required field is not needed when one of these fields has a column (a full name fills "
+                    "the first and last name).")
 
     @classmethod
     def from_spec(cls, spec: FieldSpec) -> FieldInfo:
@@ -363,6 +366,7 @@ class FieldInfo:
             name=spec.name, label=spec.label, kind=spec.kind.value, required=spec.required,
             max_length=spec.max_length, aliases=list(spec.aliases), example=spec.example,
             description=spec.description, allowed_values=list(spec.allowed),
+            required_unless=list(spec.required_unless),
         )
 
 

@@ -219,7 +219,7 @@ def test_an_unknown_encoding_or_one_that_cannot_read_the_file_is_refused_and_not
     assert not list((client.app.state.services.imports.settings.uploads_dir).glob("*"))
 
 
-def test_an_other_notice_survives_a_change_of_encoding(client, token):
+def test_a_change_of_encoding_makes_the_notices_anew(client, token):
     record = create(client, token, "mac_roman_crlf.csv")
     settle(client, token, str(record.id))
     kept = {"code": "COLUMN_NOT_MAPPED", "message": "kept", "column": "Email", "value": None, "control": "mapping",
@@ -230,8 +230,9 @@ def test_an_other_notice_survives_a_change_of_encoding(client, token):
         session.add(current)
     service(client).update_mapping(principal(client, token), record.id, options=ReadOptions(encoding="mac_roman"))
     settle(client, token, str(record.id))
-    assert kept in stored(client, record.id).notices
-    assert "ENCODING_UNSURE" not in notices_of(client, record.id)
+    # The mapping's notices are made again too: the stale one is gone, none applies to this file.
+    assert kept not in stored(client, record.id).notices
+    assert set(notices_of(client, record.id)) == {"ENCODING"}
 
 
 def test_the_export_files_are_what_their_names_say():

@@ -255,7 +255,6 @@ def test_woocommerce_maps_its_name_column_to_the_full_name_never_to_a_part(clien
     assert notices_of(name, created) == []
 
 
-@pytest.mark.xfail(strict=True, reason="validation.py must honour required_unless (the lead's change; see the report)")
 def test_woocommerce_names_are_split_into_first_and_last_and_one_word_is_a_row_error(client, token, db):
     created = create(client, token, "woocommerce_customers.csv")
     validated = settle(client, token, created["id"])

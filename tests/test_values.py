@@ -292,7 +292,6 @@ def test_first_and_last_name_are_not_needed_when_a_full_name_is_mapped():
     assert missing_required(entries(Name="full_name"), CLIENT) == ["email"]
 
 
-@pytest.mark.xfail(strict=True, reason="validation.py must honour required_unless (the lead's change; see the report)")
 def test_a_row_with_only_a_full_name_is_valid_once_validation_honours_required_unless():
     validator = RowValidator(CLIENT, ["Name", "Email"], {0: "full_name", 1: "email"})
     outcome = validator.validate(["Ada Lovelace", "ada@example.com"])

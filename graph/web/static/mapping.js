@@ -16,7 +16,8 @@ function fieldPicker(index, column, fields, chosen) {
   select.setAttribute("aria-label", `Field for column ${column}`);
   select.append(new Option("Ignore this column", ""));
   for (const field of fields) {
-    const label = field.required ? `${field.label} (${field.name}, required)` : `${field.label} (${field.name})`;
+    const unless = field.requiredUnless.length ? ` unless ${field.requiredUnless.join(" or ")} has a column` : "";
+    const label = field.required ? `${field.label} (${field.name}, required${unless})` : `${field.label} (${field.name})`;
     select.append(new Option(label, field.name, false, field.name === chosen));
   }
   return select;
@@ -49,7 +50,8 @@ export function chosenMapping() {
 
 export function showMissing(typeInfo) {
   const mapped = new Set(chosenMapping().map((entry) => entry.field));
-  const missing = typeInfo.fields.filter((field) => field.required && !mapped.has(field.name));
+  const missing = typeInfo.fields.filter((field) => field.required && !mapped.has(field.name)
+    && !field.requiredUnless.some((other) => mapped.has(other)));
   $("missing").textContent = missing.length
     ? `Required fields without a column: ${missing.map((field) => `${field.label} (${field.name})`).join(", ")}.`
     : "Every required field has a column.";

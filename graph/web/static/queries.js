@@ -6,7 +6,7 @@ const IMPORT = `id type mode status filename headers totalRows importedRows fail
   summary encoding headerRow dateOrder decimalSeparator notices { code message column value control sample }`;
 
 export const ME = `query Types { importTypes { type label templateUrl
-  fields { name label required description } } }`;
+  fields { name label required requiredUnless description } } }`;
 
 export const CREATE = `mutation Create($input: CreateImportInput!) { createImport(input: $input) { ${IMPORT} } }`;
 
