@@ -19,13 +19,14 @@ from sqlmodel import Session, select
 
 from domain.bulk import insert_many
 from domain.date_columns import orders_from_notices
-from domain.fields import decimal_separator_for
+from domain.fields import decimal_separator_for, parser_for
 from domain.options import DateOrder, ReadOptions
 from domain.mapping import column_indexes
 from domain.models import Import, ImportMode, ImportRow, RowStatus, as_utc, utcnow
 from domain.problems import RowProblemCode
 from domain.types import ImportTypeSpec
-from domain.validation import RowValidator
+from domain.types.base import FieldKind
+from domain.validation import RowValidator, cell_text
 
 
 class StoredRow(Protocol):
@@ -79,7 +80,42 @@ def refusals(session: Session, record: Import, spec: ImportTypeSpec, rows: Seque
     """What importing `rows` (all VALID) now would refuse, without writing: a key that an
     existing record already has, no record to update, a reference to nothing. Each as
     {"rid": row number, "errors": [...]}. A VALIDATE import is checked as a STORE would be."""
-    return _plan(session, record, spec, rows, mode=_mode_as_imported(record)).failures
+    mode = _mode_as_imported(record)
+    if mode is ImportMode.STORE and spec.resolve is None:
+        return _store_clashes(session, record, spec, rows)
+    return _plan(session, record, spec, rows, mode=mode).failures
+
+
+def _store_clashes(session: Session, record: Import, spec: ImportTypeSpec,
+                   rows: Sequence[StoredRow]) -> list[dict[str, Any]]:
+    """STORE's refusals from the rows' keys alone (the rows are valid: only their key cells
+    are read again): a key an existing record, or an earlier row, already has."""
+    keyed = [(row, values, _row_keys(spec, values)) for row, values in _key_values(record, spec, rows)]
+    index = _Existing(session, spec, record.organisation_id, [keys for _, _, keys in keyed])
+    failures = []
+    for row, values, (keys, unique) in keyed:
+        found, owner = index.match(keys), index.owner_of(unique)
+        clash = _clash(spec, values, found, owner)
+        if clash:
+            failures.append(_exists(row, record, spec, values, clash, (found or owner)["id"]))
+        else:
+            index.claim(keys, unique)
+    return failures
+
+
+_AS_WRITTEN = frozenset({FieldKind.TEXT, FieldKind.EMAIL, FieldKind.CODE})
+
+
+def _key_values(record: Import, spec: ImportTypeSpec, rows: Sequence[StoredRow]):  # noqa: ANN202
+    """(row, {key field: value}) of each valid row: its unique field and match keys, parsed."""
+    columns = {name: index for index, name in column_indexes(record.mapping).items()}
+    names = [name for name in dict.fromkeys((spec.unique_field, *spec.match_keys)) if name in columns]
+    # A valid row's text, email or code is its cell as written: only other kinds are parsed again.
+    parsers = {name: (str if spec.field(name).kind in _AS_WRITTEN else parser_for(spec.field(name)))
+               for name in names}
+    for row in rows:
+        texts = {name: cell_text(row.cells, columns[name]) for name in names}
+        yield row, {name: parsers[name](text) if text else None for name, text in texts.items()}
 
 
 def _mode_as_imported(record: Import) -> ImportMode:
