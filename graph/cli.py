@@ -144,8 +144,9 @@ def _warn_missing_browser_files(*, graphiql: bool) -> None:
     missing = [*([] if web.assets_installed() else ["the import page's graphql-ws client"]),
                *([] if not graphiql or graphiql_files.assets_installed() else ["GraphiQL's files"])]
     if missing:
-        print(f"importer: not installed: {' and '.join(missing)}; the pages show a notice instead "
-              f"(the API works): {web.HOW_TO_INSTALL}", file=sys.stderr, flush=True)
+        print(f"importer: not installed: {' and '.join(missing)}; the pages show a notice instead (the API "
+              "works). From a source checkout run ./install.sh; a package built with `python -m build` carries them.",
+              file=sys.stderr, flush=True)
 
 
 def _print_welcome(token: str, organisation: str, email: str, host: str, port: int) -> None:
