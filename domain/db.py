@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,6 +29,8 @@ class Database:
         self._write_engine = (
             self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
         )
+        # Called with each `write()` session once its transaction has committed (webhooks).
+        self.after_write: list[Callable[[Session], None]] = []
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -40,6 +42,8 @@ class Database:
         with Session(self._write_engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
+            for callback in self.after_write:
+                callback(session)
 
     def migrate(self) -> None:
         """Apply every Alembic migration not yet applied."""

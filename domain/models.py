@@ -368,3 +368,33 @@ class Package(SQLModel, table=True):
     description: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class Webhook(SQLModel, table=True):
+    """A URL of an organisation's that hears about its imports (README, Webhooks)."""
+
+    __tablename__ = "webhooks"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id", index=True)
+    url: str = Field(max_length=2000)
+    events: list[str] = Field(default_factory=list, sa_type=JSON)  # WebhookEvent values
+    secret: str = Field(max_length=200)  # signs each delivery; never shown again
+    created_by_id: uuid.UUID = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One attempt to deliver one event to one webhook: the answer's status code, or why none came."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_webhook_created", "webhook_id", "created_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    webhook_id: uuid.UUID = Field(foreign_key="webhooks.id", ondelete="CASCADE")
+    import_id: uuid.UUID  # no foreign key: the log outlives nothing it refers to, and is never joined
+    event: str = Field(max_length=40)
+    status_code: int | None = None
+    error: str | None = Field(default=None, max_length=500)
+    attempt: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))

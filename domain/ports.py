@@ -22,6 +22,12 @@ class TaskQueue(Protocol):
         """Roll back the next rows that no one else is rolling back, then queue this again."""
 
 
+class WebhookQueue(Protocol):
+    """Enqueues one webhook delivery: the event's JSON body, sent and retried in the background."""
+
+    def deliver_webhook(self, webhook_id: uuid.UUID, import_id: uuid.UUID, event: str, body: str) -> None: ...
+
+
 class ProgressPublisher(Protocol):
     """Tells watchers that an import changed; they re-read it from the database."""
 

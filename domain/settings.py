@@ -66,6 +66,9 @@ class Settings:
     max_page_size: int = 500
     requests_per_minute: int = 0  # off when built in code (tests); the environment's default is on
     max_subscriptions: int = 20
+    # Webhooks (README, Webhooks): private, loopback and link-local addresses only when allowed.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -84,6 +87,7 @@ class Settings:
             max_running_imports_per_organisation=int(env.get("IMPORTER_MAX_RUNNING_IMPORTS_PER_ORGANISATION",
                                                              defaults.max_running_imports_per_organisation)),
             **operations_from_env(env),
+            **webhooks_from_env(env),
         )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -135,6 +139,19 @@ def operations_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "metrics_token": env.get("IMPORTER_METRICS_TOKEN", ""),
         "worker_metrics_port": _port(env.get("IMPORTER_WORKER_METRICS_PORT", "0")),
     }
+
+
+def webhooks_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """IMPORTER_WEBHOOK_ALLOW_PRIVATE and IMPORTER_WEBHOOK_TIMEOUT_SECONDS."""
+    timeout = env.get("IMPORTER_WEBHOOK_TIMEOUT_SECONDS", "").strip() or str(Settings.webhook_timeout_seconds)
+    try:
+        seconds = float(timeout)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 60:
+        raise SettingsError(f"IMPORTER_WEBHOOK_TIMEOUT_SECONDS must be a number of seconds from 0 to 60, not {timeout!r}")
+    return {"webhook_allow_private": _flag(env, "IMPORTER_WEBHOOK_ALLOW_PRIVATE", default=False),
+            "webhook_timeout_seconds": seconds}
 
 
 def _words(value: str) -> tuple[str, ...]:

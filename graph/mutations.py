@@ -15,11 +15,19 @@ from graph.context import Info
 from graph.inputs import (DATE_ORDER_HELP, DECIMAL_HELP, ENCODING_HELP, HEADER_ROW_HELP, CreateImportInput,
                           MappingInput, import_id, mapping_entries, read_options)
 from graph.threads import call
+from graph.webhooks import Webhook, create_webhook, delete_webhook
 from graph.types import DateOrder, ImportKind, ImportObject, OrganisationSettings, SavedMapping
 
 
 @strawberry.type
 class Mutation:
+    create_webhook: Webhook = strawberry.mutation(
+        resolver=create_webhook, description="Have a URL hear about your organisation's imports (admins): a signed "
+        "POST per event, retried when it fails (README, Webhooks). Private, loopback and link-local addresses "
+        "are refused unless the operator allows them.")
+    delete_webhook: strawberry.ID = strawberry.mutation(
+        resolver=delete_webhook, description="Stop a webhook and forget its deliveries (admins); its id.")
+
     @strawberry.mutation(description="Upload a file; it is mapped automatically (or by `mapping`) and validated in the background.")
     async def create_import(self, info: Info, input: CreateImportInput) -> ImportObject:  # noqa: A002
         principal = await info.context.principal()

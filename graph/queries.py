@@ -12,12 +12,15 @@ from graph.inputs import ImportFilterInput, import_id
 from graph.threads import call
 from domain.mappings import list_mappings
 from domain.organisations import organisation_settings
+from graph.webhooks import Webhook, webhooks
 from graph.types import (ImportConnection, ImportEdge, ImportKind, ImportObject, ImportTypeInfo, OrganisationSettings,
                          PageInfo, SavedMapping)
 
 
 @strawberry.type
 class Query:
+    webhooks: list[Webhook] = strawberry.field(resolver=webhooks, description="Your organisation's webhooks (admins).")
+
     @strawberry.field(name="import", description="One import of your organisation.")
     async def import_(self, info: Info, id: strawberry.ID) -> ImportObject | None:  # noqa: A002
         principal = await info.context.principal()

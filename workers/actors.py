@@ -6,12 +6,19 @@ import uuid
 from dataclasses import dataclass
 
 import dramatiq
+from dramatiq.middleware import CurrentMessage
 
 from domain.processing import Processor
+from domain.webhooks import DeliveryFailed, WebhookSender
 
 # A whole file is validated by one message; chunks are short.
 VALIDATION_TIME_LIMIT_MS = 6 * 60 * 60 * 1000
 CHUNK_TIME_LIMIT_MS = 10 * 60 * 1000
+# A webhook that cannot be reached, or answers 5xx, is tried again after 1 s, 2 s, 4 s... up to
+# 10 minutes apart, 10 attempts in all (about 20 minutes); other failures are not retried.
+WEBHOOK_RETRIES = 9
+WEBHOOK_MIN_BACKOFF_MS = 1000
+WEBHOOK_MAX_BACKOFF_MS = 10 * 60 * 1000
 
 
 @dataclass(frozen=True)
@@ -22,9 +29,11 @@ class Actors:
     import_next_chunk: dramatiq.Actor
     rollback_next_chunk: dramatiq.Actor
     validation_gave_up: dramatiq.Actor
+    deliver_webhook: dramatiq.Actor
 
 
-def declare_actors(broker: dramatiq.Broker, processor: Processor, *, queue_prefix: str) -> Actors:
+def declare_actors(broker: dramatiq.Broker, processor: Processor, sender: WebhookSender, *,
+                   queue_prefix: str) -> Actors:
     """Declare the project's actors on `broker`, each calling `processor`."""
 
     def validate_import(import_id: str) -> None:
@@ -45,6 +54,11 @@ def declare_actors(broker: dramatiq.Broker, processor: Processor, *, queue_prefi
     def validation_gave_up(message: dict, retry_info: dict) -> None:
         processor.give_up_validation(uuid.UUID(message["args"][0]), message["message_id"])
 
+    def deliver_webhook(import_id: str, webhook_id: str, event: str, body: str) -> None:
+        message = CurrentMessage.get_current_message()
+        attempt = 1 + (message.options.get("retries", 0) if message is not None else 0)
+        sender.deliver(uuid.UUID(webhook_id), uuid.UUID(import_id), event, body, attempt=attempt)
+
     def declare(fn, **options: object) -> dramatiq.Actor:  # noqa: ANN001
         return dramatiq.actor(
             fn, broker=broker, actor_name=fn.__name__, queue_name=f"{queue_prefix}-imports",
@@ -59,4 +73,9 @@ def declare_actors(broker: dramatiq.Broker, processor: Processor, *, queue_prefi
         import_next_chunk=declare(import_next_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
         rollback_next_chunk=declare(rollback_next_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
         validation_gave_up=declare(validation_gave_up, max_retries=20),
+        deliver_webhook=dramatiq.actor(
+            deliver_webhook, broker=broker, actor_name="deliver_webhook", queue_name=f"{queue_prefix}-imports",
+            max_retries=WEBHOOK_RETRIES, min_backoff=WEBHOOK_MIN_BACKOFF_MS, max_backoff=WEBHOOK_MAX_BACKOFF_MS,
+            retry_when=lambda retries, error: isinstance(error, DeliveryFailed) and retries < WEBHOOK_RETRIES,
+        ),
     )

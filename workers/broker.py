@@ -9,7 +9,7 @@ import time
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import dq_name
-from dramatiq.middleware import Middleware
+from dramatiq.middleware import CurrentMessage, Middleware
 
 from domain.logs import LogContext, use
 from domain.settings import Settings
@@ -57,6 +57,7 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
     else:
         raise ValueError(f"BROKER_URL must start with redis:// or amqp://, not {url.split(':', 1)[0]}://")
     broker.add_middleware(LogIds())
+    broker.add_middleware(CurrentMessage())  # a webhook delivery logs which attempt it is
     dramatiq.set_broker(broker)
     return broker
 

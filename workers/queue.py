@@ -1,4 +1,4 @@
-"""The domain's TaskQueue port, sending Dramatiq messages."""
+"""The domain's TaskQueue and WebhookQueue ports, sending Dramatiq messages."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ class DramatiqQueue:
 
     def rollback_next_chunk(self, import_id: uuid.UUID) -> None:
         self._send("rollback_next_chunk", str(import_id))
+
+    def deliver_webhook(self, webhook_id: uuid.UUID, import_id: uuid.UUID, event: str, body: str) -> None:
+        self._send("deliver_webhook", str(import_id), str(webhook_id), event, body)
 
     def _send(self, actor_name: str, *args: object) -> None:
         message = dramatiq.Message(

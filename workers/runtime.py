@@ -11,6 +11,7 @@ from domain.db import Database
 from domain.ports import ProgressPublisher
 from domain.processing import Processor
 from domain.settings import Settings
+from domain.webhooks import WebhookSender, watch_status_changes
 from workers.actors import Actors, declare_actors
 from workers.broker import build_broker
 from workers.queue import DramatiqQueue
@@ -35,7 +36,8 @@ def build_runtime(settings: Settings, db: Database, publisher: ProgressPublisher
     broker = build_broker(settings)
     queue = DramatiqQueue(broker, settings)
     processor = Processor(db, settings, queue=queue, publisher=publisher)
-    actors = declare_actors(broker, processor, queue_prefix=settings.queue_prefix)
+    actors = declare_actors(broker, processor, WebhookSender(db, settings), queue_prefix=settings.queue_prefix)
+    watch_status_changes(db, queue)  # every status change committed through db: its webhooks
     return Runtime(settings, db, broker, queue, processor, actors)
 
 
