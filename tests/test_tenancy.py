@@ -57,8 +57,11 @@ PUBLIC_ROUTES = {
 PUBLIC_FIELDS: dict[str, str] = {}
 # Which object of the first organisation an argument (or input field) of type ID refers to.
 ID_ARGUMENTS = {"id": "import", "mappingId": "mapping", "createdBy": "user"}
+# Where an argument of a field refers to another kind of object than its name says elsewhere.
+FIELD_ID_ARGUMENTS = {("deleteWebhook", "id"): "webhook"}
 # Arguments of other types that refer to an object of the first organisation.
 REFERENCE_ARGUMENTS = {"premierCoreMappingId": "premier_mapping"}
+WEBHOOK_SECRET = "spa-one-webhook-secret"
 CALLERS = ("other organisation", "revoked token", "expired token", "no token")
 
 
@@ -75,10 +78,11 @@ class Owner:
     premier_mapping_id: str
     user_id: str
     secrets: list[str]
+    webhook_id: str = ""
 
     def reference(self, kind: str) -> str:
         return {"import": self.import_id, "mapping": self.mapping_id, "user": self.user_id,
-                "premier_mapping": self.premier_mapping_id}[kind]
+                "premier_mapping": self.premier_mapping_id, "webhook": self.webhook_id}[kind]
 
 
 @dataclass
@@ -182,6 +186,8 @@ def operation(kind: str, name: str, definition: Any, owner: Owner, *, reference:
                                         reference=reference)
         if reference == arg_name:
             variables[variable] = scalar_for(get_named_type(arg.type).name, arg_name, owner, "", [])
+        if (name, arg_name) in FIELD_ID_ARGUMENTS:
+            variables[variable] = owner.reference(FIELD_ID_ARGUMENTS[name, arg_name])
         declared.append(f"${variable}: {arg.type}")
         passed.append(f"{arg_name}: ${variable}")
     head = f"{kind} Probe" + (f"({', '.join(declared)})" if declared else "")
@@ -310,8 +316,12 @@ def owner(client: TestClient, db: Database, token: str) -> Owner:
     premier_id = data_of(gql(client, save, {"t": "PREMIER_CORE", "m": mapping}, token=token))["createImportMapping"]["id"]
     me = data_of(gql(client, "query($id: ID!) { import(id: $id) { createdBy { id email } } }", {"id": created["id"]},
                      token=token))["import"]["createdBy"]
+    hook = "mutation { createWebhook(url: \"https://93.184.215.14/spa-one-hook\", events: [IMPORT_FINISHED], " \
+           f"secret: \"{WEBHOOK_SECRET}\") {{ id }} }}"
+    webhook_id = data_of(gql(client, hook, token=token))["createWebhook"]["id"]
     return Owner(created["id"], mapping_id, premier_id, me["id"], [created["id"], mapping_id, premier_id, me["id"],
-                                                                  me["email"], "Spa One"])
+                                                                  me["email"], "Spa One", webhook_id, "spa-one-hook",
+                                                                  WEBHOOK_SECRET], webhook_id)
 
 
 @pytest.fixture
@@ -402,7 +412,9 @@ def test_a_field_the_generator_cannot_build_arguments_for_fails_loudly(owner):
 
 # roles within the organisation: a viewer reads, and changes nothing
 
-ADMIN_ONLY = {"saveImportMapping", "createImportMapping"}  # members may not save mappings either
+ADMIN_ONLY = {"saveImportMapping", "createImportMapping",  # members may not save mappings either
+              "createWebhook", "deleteWebhook", "webhooks"}  # nor see or change webhooks
+ADMIN_ONLY_QUERIES = {"webhooks"}  # a viewer may not read these either
 
 
 def test_a_viewer_may_run_every_query_and_subscription_and_no_mutation(client, db, owner, capsys):
@@ -416,7 +428,7 @@ def test_a_viewer_may_run_every_query_and_subscription_and_no_mutation(client, d
         for role, headers in callers:
             cells += 1
             found = codes(run(client, op, headers))
-            expected = ["FORBIDDEN"] if op.kind == "mutation" else []
+            expected = ["FORBIDDEN"] if op.kind == "mutation" or op.name in ADMIN_ONLY_QUERIES else []
             if found[:1] != expected:
                 problems.append(f"{op.kind} {op.name} as {role}: expected {expected or 'an answer'}, got {found}")
     assert owner_rows(db, organisation_id) == before
