@@ -149,7 +149,7 @@ def public_fields(record: Import) -> dict[str, Any]:
     """The import's fields as the API shows them (names in camelCase, enums by name)."""
     options = ReadOptions.from_json(record.options)
     return {
-        "id": str(record.id), "type": record.type, "mode": ImportMode(record.mode).name,
+        "id": str(record.id), "type": record.type.upper(), "mode": ImportMode(record.mode).name,
         "status": ImportStatus(record.status).name, "filename": record.filename, "sheet": record.sheet,
         "headers": list(record.headers), "mapping": [dict(entry) for entry in record.mapping],
         "missingRequiredFields": missing_required(record.mapping, get_type(record.type)),

@@ -127,6 +127,8 @@ def test_an_import_sends_each_status_change_signed(client, token, receiver):
     changes = sorted((b["import"]["updatedAt"], b["import"]["status"]) for b in bodies
                      if b["event"] == "IMPORT_STATUS_CHANGED")
     assert [status for _, status in changes] == ["VALIDATING", "VALIDATED", "IMPORTING", "IMPORTED"]
+    validated = next(b["import"] for b in bodies if b["import"]["status"] == "VALIDATED")
+    assert (validated["type"], validated["mode"], validated["totalRows"], validated["progress"]) == ("CLIENT", "STORE", 5, 100)
     finished = [b for b in bodies if b["event"] == "IMPORT_FINISHED"]
     assert [b["import"]["status"] for b in finished] == ["IMPORTED"]
     assert finished[0]["import"]["id"] == import_id
