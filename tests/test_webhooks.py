@@ -18,9 +18,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from domain.auth import issue_token
-from domain.settings import Settings
+from domain.settings import Settings, SettingsError
 from graph.app import create_app
 from tests.helpers import client_csv, data_of, error_code, gql, settle, start, upload
+from tests.services import migrated, postgres_database
 
 SECRET = "a-secret-of-the-receiver"
 WAIT_SECONDS = 60  # an upper bound only: every wait ends as soon as the requests came
@@ -89,10 +90,15 @@ def receiver() -> Iterator[Receiver]:
     server.server_close()
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", chunk_size=3, worker_threads=2, max_upload_bytes=1_000_000,
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    base = Settings(data_dir=tmp_path / "data", chunk_size=3, worker_threads=2, max_upload_bytes=1_000_000,
                     webhook_allow_private=True, webhook_timeout_seconds=1)
+    if request.param == "sqlite":
+        yield base
+        return
+    with postgres_database() as url:
+        yield migrated(base.with_changes(database_url=url))
 
 
 def create(client: TestClient, token: str, url: str, events: list[str] | None = None) -> dict:
@@ -138,6 +144,16 @@ def test_an_import_sends_each_status_change_signed(client, token, receiver):
     deliveries = data_of(gql(client, LIST, token=token))["webhooks"][0]["deliveries"]
     assert len(deliveries) == 5
     assert {(d["statusCode"], d["attempt"], d["importId"]) for d in deliveries} == {(200, 1, import_id)}
+
+
+def test_a_rollback_is_heard_too(client, token, receiver):
+    data_of(create(client, token, receiver.url, ["IMPORT_FINISHED"]))
+    import_id = imported(client, token)
+    receiver.wait_for(1)
+    data_of(gql(client, "mutation($id: ID!) { rollbackImport(id: $id) { id } }", {"id": import_id}, token=token))
+    assert settle(client, token, import_id)["status"] == "ROLLED_BACK"
+    rolled_back = verified(receiver.wait_for(2)[1])["import"]
+    assert (rolled_back["status"], rolled_back["rolledBackRows"]) == ("ROLLED_BACK", 5)
 
 
 def test_a_receiver_that_fails_is_tried_again_and_the_log_shows_each_attempt(client, token, receiver):
@@ -197,3 +213,13 @@ def test_only_admins_manage_webhooks_and_only_their_organisations(client, db, to
     assert data_of(gql(client, DELETE, {"id": webhook_id}, token=token))["deleteWebhook"] == webhook_id
     assert data_of(gql(client, LIST, token=token))["webhooks"] == []
     assert receiver.requests == []
+
+
+def test_the_settings_come_from_the_environment():
+    assert Settings.from_env({}).webhook_allow_private is False
+    chosen = Settings.from_env({"IMPORTER_WEBHOOK_ALLOW_PRIVATE": "true", "IMPORTER_WEBHOOK_TIMEOUT_SECONDS": "2.5"})
+    assert (chosen.webhook_allow_private, chosen.webhook_timeout_seconds) == (True, 2.5)
+    with pytest.raises(SettingsError, match="IMPORTER_WEBHOOK_ALLOW_PRIVATE"):
+        Settings.from_env({"IMPORTER_WEBHOOK_ALLOW_PRIVATE": "maybe"})
+    with pytest.raises(SettingsError, match="IMPORTER_WEBHOOK_TIMEOUT_SECONDS"):
+        Settings.from_env({"IMPORTER_WEBHOOK_TIMEOUT_SECONDS": "forever"})

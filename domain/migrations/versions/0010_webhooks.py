@@ -20,7 +20,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("organisation_id", sa.Uuid(), nullable=False),
         sa.Column("url", sa.String(length=2000), nullable=False),
-        sa.Column("events", sa.JSON(), nullable=True),
+        sa.Column("events", sa.JSON(), nullable=False),
         sa.Column("secret", sa.String(length=200), nullable=False),
         sa.Column("created_by_id", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
