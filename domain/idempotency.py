@@ -31,11 +31,15 @@ class KeyTaken(Exception):
 
 
 def checked_key(key: str | None) -> str | None:
-    """The key as given, or None; BadInput for an empty or overlong one."""
+    """The key as given, or None; BadInput for an empty or overlong one, or one with control
+    characters (PostgreSQL refuses a NUL in text)."""
     if key is None:
         return None
     if not key.strip():
         raise BadInput("idempotencyKey must not be empty; send a unique string per request (a UUID), or leave it out.")
+    if not key.isprintable():
+        raise BadInput("idempotencyKey must be printable text (letters, digits, '-', ...), without control "
+                       "characters.")
     if len(key) > MAX_KEY_CHARS:
         raise BadInput(f"idempotencyKey is {len(key):,} characters long; the limit is {MAX_KEY_CHARS} "
                        "(a UUID is 36).")

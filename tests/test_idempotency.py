@@ -85,7 +85,7 @@ def test_without_a_key_every_request_makes_an_import(client, token):
 
 
 def test_an_empty_or_overlong_key_is_refused(client, token, settings):
-    for key in ("", "   ", "k" * 201):
+    for key in ("", "   ", "k" * 201, "nul\x00key", "new\nline"):
         result = create(client, token, client_csv(2), key)
         assert error_code(result) == "BAD_INPUT"
         assert "idempotencyKey" in result["errors"][0]["message"]
