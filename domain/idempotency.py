@@ -46,7 +46,7 @@ def checked_key(key: str | None) -> str | None:
     return key
 
 
-def fingerprint(arguments: dict[str, Any]) -> str:
+def fingerprint_of(arguments: dict[str, Any]) -> str:
     """SHA-256 of the arguments as canonical JSON: equal arguments, equal fingerprint."""
     text = json.dumps(arguments, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -78,7 +78,7 @@ def live_key(session: Session, principal: Principal, operation: str, key: str) -
     )).first()
 
 
-def remember(session: Session, principal: Principal, operation: str, key: str, print_: str,
+def remember(session: Session, principal: Principal, operation: str, key: str, fingerprint: str,
              import_id: uuid.UUID) -> None:
     """Remember the key in the caller's transaction (and forget the organisation's expired ones).
     KeyTaken when it is remembered already; a concurrent request remembering the same key makes
@@ -90,14 +90,14 @@ def remember(session: Session, principal: Principal, operation: str, key: str, p
     if live_key(session, principal, operation, key) is not None:
         raise KeyTaken
     session.add(IdempotencyKey(organisation_id=principal.organisation_id, operation=operation, key=key,
-                               fingerprint=print_, import_id=import_id))
+                               fingerprint=fingerprint, import_id=import_id))
     session.flush()
 
 
-def earlier_import_id(stored: IdempotencyKey, print_: str) -> uuid.UUID:
+def earlier_import_id(stored: IdempotencyKey, fingerprint: str) -> uuid.UUID:
     """The import the first request with this key produced; IdempotencyConflict when this
     request differs from that one."""
-    if stored.fingerprint != print_:
+    if stored.fingerprint != fingerprint:
         raise IdempotencyConflict(stored.operation, stored.key, expires_at(stored))
     return stored.import_id
 

@@ -109,9 +109,9 @@ class ImportService:
         path = upload_path(self.settings.uploads_dir, import_id)
         stream = HashingReader(upload.stream)
         save_upload(stream, path, max_bytes=self.settings.max_upload_bytes)  # type: ignore[arg-type]
-        print_ = idempotency.fingerprint({**arguments, "file_sha256": stream.hexdigest()})
+        fingerprint = idempotency.fingerprint_of({**arguments, "file_sha256": stream.hexdigest()})
         try:
-            if key is not None and (earlier := self._earlier(principal, CREATE_IMPORT, key, print_)) is not None:
+            if (earlier := self._earlier(principal, CREATE_IMPORT, key, fingerprint)) is not None:
                 path.unlink(missing_ok=True)  # a repeat keeps nothing of its own
                 return earlier
             examined, headers = _read_file_header(path, sheet, self.settings.file_limits, options=options, spec=spec)
@@ -149,11 +149,11 @@ class ImportService:
                 session.add(record)
                 if key is not None:
                     session.flush()
-                    idempotency.remember(session, principal, CREATE_IMPORT, key, print_, import_id)
+                    idempotency.remember(session, principal, CREATE_IMPORT, key, fingerprint, import_id)
         except (KeyTaken, IntegrityError):
             # A request with the same key won meanwhile: answer with its import, keep nothing.
             path.unlink(missing_ok=True)
-            if key is None or (earlier := self._earlier(principal, CREATE_IMPORT, key, print_)) is None:
+            if (earlier := self._earlier(principal, CREATE_IMPORT, key, fingerprint)) is None:
                 raise
             return earlier
         self.queue.validate(import_id)
@@ -219,21 +219,21 @@ class ImportService:
         IdempotencyConflict when the key came with another import's start."""
         require_role(principal, Role.MEMBER)
         key = checked_key(idempotency_key)
-        print_ = idempotency.fingerprint({"id": str(import_id)})
-        if key is not None and (earlier := self._earlier(principal, START_IMPORT, key, print_)) is not None:
+        fingerprint = idempotency.fingerprint_of({"id": str(import_id)})
+        if (earlier := self._earlier(principal, START_IMPORT, key, fingerprint)) is not None:
             return earlier
         try:
-            return self._start(principal, import_id, key, print_)
+            return self._start(principal, import_id, key, fingerprint)
         except (KeyTaken, IntegrityError):
-            if key is None or (earlier := self._earlier(principal, START_IMPORT, key, print_)) is None:
+            if (earlier := self._earlier(principal, START_IMPORT, key, fingerprint)) is None:
                 raise
             return earlier
 
-    def _start(self, principal: Principal, import_id: uuid.UUID, key: str | None, print_: str) -> Import:
+    def _start(self, principal: Principal, import_id: uuid.UUID, key: str | None, fingerprint: str) -> Import:
         with self.db.write() as session:
             record = owned_import(session, principal, import_id, lock=True)
             if key is not None:
-                idempotency.remember(session, principal, START_IMPORT, key, print_, import_id)
+                idempotency.remember(session, principal, START_IMPORT, key, fingerprint, import_id)
             if record.mode == ImportMode.VALIDATE.value:
                 raise BadInput("This import's mode is VALIDATE: it only validates. Upload the file again with mode STORE to import it.")
             missing = missing_required(record.mapping, get_type(record.type))
@@ -250,14 +250,16 @@ class ImportService:
         self.publisher.publish(import_id)
         return record
 
-    def _earlier(self, principal: Principal, operation: str, key: str, print_: str) -> Import | None:
-        """The import an earlier request with this key produced, as it is now; None when the key
-        is not remembered (or has expired); IdempotencyConflict when that request differed."""
+    def _earlier(self, principal: Principal, operation: str, key: str | None, fingerprint: str) -> Import | None:
+        """The import an earlier request with this key produced, as it is now; None without a key
+        or when it is not remembered (or has expired); IdempotencyConflict when that request differed."""
+        if key is None:
+            return None
         with self.db.read() as session:
             stored = idempotency.live_key(session, principal, operation, key)
             if stored is None:
                 return None
-            return owned_import(session, principal, idempotency.earlier_import_id(stored, print_))
+            return owned_import(session, principal, idempotency.earlier_import_id(stored, fingerprint))
 
     def rollback_import(self, principal: Principal, import_id: uuid.UUID) -> Import:
         """Undo an import (finished, under way, or waiting for a slot: that cancels it):
