@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import update
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
 from domain.models import IdempotencyKey, utcnow
 from domain.settings import Settings
-from graph.app import create_app
 from tests.helpers import CREATE_IMPORT, IMPORT_FIELDS, auth, client_csv, data_of, error_code, gql, settle
-from tests.services import migrated, postgres_database
 from tests.test_flow import count_clients
 
 START = f"mutation($id: ID!, $key: String) {{ startImport(id: $id, idempotencyKey: $key) {{ {IMPORT_FIELDS} }} }}"
@@ -180,17 +175,18 @@ def concurrently(count: int, action: Any) -> list[Any]:
         return [future.result(timeout=60) for future in futures]
 
 
-def check_concurrent_creates_make_one_import(client: TestClient, token: str, settings: Settings) -> None:
+def test_simultaneous_creates_with_one_key_make_one_import(client, token, settings):
     results = concurrently(2, lambda: create(client, token, client_csv(3), "race-key"))
 
     ids = {data_of(result)["createImport"]["id"] for result in results}
     assert len(ids) == 1
     assert import_ids(client, token) == list(ids)
     assert [path.name for path in stored_files(settings)] == [f"{next(iter(ids))}.upload"]
+    assert error_code(create(client, token, client_csv(1), "race-key")) == "IDEMPOTENCY_CONFLICT"
 
 
-def check_concurrent_starts_start_once(client: TestClient, token: str, db: Any) -> None:
-    created = data_of(create(client, token, client_csv(4, start=100), None))["createImport"]
+def test_simultaneous_starts_with_one_key_start_once(client, token, db):
+    created = data_of(create(client, token, client_csv(4), None))["createImport"]
     settle(client, token, created["id"])
 
     results = concurrently(2, lambda: start(client, token, created["id"], "race-start"))
@@ -198,24 +194,3 @@ def check_concurrent_starts_start_once(client: TestClient, token: str, db: Any) 
     assert [data_of(result)["startImport"]["id"] for result in results] == [created["id"]] * 2
     assert settle(client, token, created["id"])["importedRows"] == 4
     assert count_clients(db) == 4
-
-
-def test_concurrent_requests_with_one_key_make_one_import(client, token, settings, db):
-    check_concurrent_creates_make_one_import(client, token, settings)
-    check_concurrent_starts_start_once(client, token, db)
-
-
-@pytest.fixture
-def postgres_settings(tmp_path: Path) -> Iterator[Settings]:
-    with postgres_database() as url:
-        yield migrated(Settings(data_dir=tmp_path / "data", database_url=url, chunk_size=3,
-                                max_upload_bytes=1_000_000, requests_per_minute=0))
-
-
-def test_concurrent_requests_with_one_key_make_one_import_on_postgres(postgres_settings):
-    with TestClient(create_app(postgres_settings)) as pg_client:
-        db = pg_client.app.state.services.db
-        pg_token = issue_token(db, organisation="Spa One", email="owner@spa-one.test").token
-        check_concurrent_creates_make_one_import(pg_client, pg_token, postgres_settings)
-        check_concurrent_starts_start_once(pg_client, pg_token, db)
-        assert error_code(create(pg_client, pg_token, client_csv(1), "race-key")) == "IDEMPOTENCY_CONFLICT"
