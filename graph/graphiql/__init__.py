@@ -14,8 +14,10 @@ this app instead:
 Public names carry the package version, so the long ``Cache-Control`` cannot keep a stale file
 after an upgrade (a stale file would fail its integrity check and break the page).
 
-The page keeps Strawberry's behaviour: the Headers editor is enabled (and persisted), and
-subscriptions go over WebSocket with the ``graphql-transport-ws`` protocol (the ``graphql-ws``
+The page keeps Strawberry's behaviour (the Headers editor is enabled, subscriptions go over WebSocket)
+with one change: GraphiQL keeps its state (headers, tabs, history) in the tab's ``sessionStorage``
+instead of ``localStorage`` (see :data:`TAB_STORAGE_SCRIPT`), so a pasted token is forgotten
+when the tab closes, as on the import page. Subscriptions go over WebSocket with the ``graphql-transport-ws`` protocol (the ``graphql-ws``
 client is bundled inside ``graphiql.min.js``; the WebSocket URL is the page URL with ws/wss).
 """
 
@@ -99,6 +101,37 @@ _SOURCES: dict[str, _Asset] = {
 #: Public file name -> file inside graph/graphiql/node_modules.
 ASSETS: dict[str, Path] = {name: NODE_MODULES / a.path for name, a in _SOURCES.items()}
 
+#: GraphiQL's ``storage`` option: the tab's sessionStorage, under GraphiQL's own key namespace.
+#: GraphiQL writes headers not only under ``graphiql:headers`` (``shouldPersistHeaders``) but also
+#: into its query history (``graphiql:queries``) whatever that option says, so the whole store
+#: moves to the tab. Keys that an earlier page left in localStorage (and with them a token) are
+#: removed on load.
+TAB_STORAGE_SCRIPT = """
+      const STORAGE_PREFIX = "graphiql:";
+      function graphiqlKeys(store) {
+        return Object.keys(store).filter((key) => key.startsWith(STORAGE_PREFIX));
+      }
+      try {
+        for (const key of graphiqlKeys(window.localStorage)) window.localStorage.removeItem(key);
+      } catch (error) {}
+      const tabStorage = {
+        getItem: (key) => window.sessionStorage.getItem(key),
+        setItem: (key, value) => window.sessionStorage.setItem(key, value),
+        removeItem: (key) => window.sessionStorage.removeItem(key),
+        get length() { return graphiqlKeys(window.sessionStorage).length; },
+        clear() {
+          for (const key of graphiqlKeys(window.sessionStorage)) window.sessionStorage.removeItem(key);
+        },
+      };
+"""
+
+# Each (old, new) must occur exactly once in Strawberry's page.
+_PAGE_EDITS = (
+    ("      const fetchURL = ", TAB_STORAGE_SCRIPT + "\n      const fetchURL = "),
+    ("          shouldPersistHeaders: true,\n",
+     "          shouldPersistHeaders: true,\n          storage: tabStorage,\n"),
+)
+
 _MISSING_MESSAGE = (
     "GraphiQL assets are not installed on this server. "
     f"Run the install step from the repository root: {INSTALL_COMMAND}\n"
@@ -119,7 +152,8 @@ def _normalise_prefix(prefix: str) -> str:
 
 @functools.lru_cache(maxsize=8)
 def graphiql_html(assets_prefix: str = DEFAULT_PREFIX) -> str:
-    """Strawberry's GraphiQL page with every unpkg URL pointed at ``{assets_prefix}/{name}``.
+    """Strawberry's GraphiQL page with every unpkg URL pointed at ``{assets_prefix}/{name}``
+    and its state kept in the tab's sessionStorage (:data:`TAB_STORAGE_SCRIPT`).
 
     Built even when the npm files are missing (the asset route then answers 503). Raises
     RuntimeError if the installed Strawberry's page no longer references the expected URLs
@@ -135,6 +169,13 @@ def graphiql_html(assets_prefix: str = DEFAULT_PREFIX) -> str:
                 "(expected once); graph/graphiql is out of step with the installed Strawberry"
             )
         page = page.replace(f'"{asset.cdn_url}"', f'"{prefix}/{name}"')
+    for old, new in _PAGE_EDITS:
+        if page.count(old) != 1:
+            raise RuntimeError(
+                f"Strawberry's graphiql.html contains {old.strip()!r} {page.count(old)} times (expected "
+                "once); graph/graphiql is out of step with the installed Strawberry"
+            )
+        page = page.replace(old, new)
     if "unpkg.com" in page:
         raise RuntimeError(
             "Strawberry's graphiql.html references unpkg.com files not served by graph.graphiql"
