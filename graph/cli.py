@@ -6,7 +6,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -133,7 +133,7 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def _help_of(parser: argparse.ArgumentParser):  # noqa: ANN202
+def _help_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     """A handler that prints `parser`'s help: for a command group run without its command."""
     def show_help(args: argparse.Namespace) -> int:
         parser.print_help()
@@ -232,7 +232,7 @@ def _token_create(args: argparse.Namespace) -> int:
     try:
         db = _existing_database(settings, init=args.init)
     except _NoDatabase as refusal:
-        return _refuse(refusal, settings, can_init=refusal.init_helps)
+        return _refuse(refusal, settings, can_init=True)
     try:
         expires = timedelta(days=args.expires_in_days) if args.expires_in_days else None
         issued = issue_token(db, organisation=args.organisation, email=args.email, role=args.role,
@@ -312,20 +312,21 @@ def _existing_database(settings: Settings, *, init: bool = False) -> Database:
 
 def _database_problem(error: DBAPIError) -> str:
     if isinstance(error, OperationalError):
-        return f"the database is not answering ({type(error.orig).__name__}: {str(error.orig).strip()})"
+        return f"the database is not answering ({type(error.orig).__name__}: {' '.join(str(error.orig).split())})"
     return f"the database has no tables yet; run `importer migrate` first ({type(error.orig).__name__})"
 
 
 def _refuse(refusal: _NoDatabase, settings: Settings, *, can_init: bool = False) -> int:
     where = (f"the data directory {settings.data_dir.resolve()}" if not settings.database_url
              else "DATABASE_URL")
-    lines = [
-        f"importer: {refusal} (looked in {where}).",
-        "`importer serve` creates the database and the first organisation on its first start. To use a "
-        "running server's database, run this from the folder the server was started in, or point at it "
-        "with --data-dir DIR or IMPORTER_DATA_DIR (SQLite), or DATABASE_URL (PostgreSQL).",
-    ]
-    if can_init:
+    lines = [f"importer: {refusal} (looked in {where})."]
+    if refusal.init_helps:
+        lines.append(
+            "`importer serve` creates the database and the first organisation on its first start. To use a "
+            "running server's database, run this from the folder the server was started in, or point at it "
+            "with --data-dir DIR or IMPORTER_DATA_DIR (SQLite), or DATABASE_URL (PostgreSQL)."
+        )
+    if can_init and refusal.init_helps:
         lines.append("To start a new, empty database here instead, add --init.")
     print("\n".join(lines), file=sys.stderr)
     return 1

@@ -16,6 +16,7 @@ import pytest
 from domain.auth import issue_token
 from graph.cli import _parser
 from tests.helpers import gql
+from tests.processes import free_port
 from tests.services import postgres_database
 
 IMPORTER = Path(sys.executable).parent / "importer"
@@ -172,6 +173,17 @@ def test_an_expired_token_is_unauthenticated(client, db):
     result = gql(client, "{ importTypes { type } }", token=token)
     assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert "expired" in result["errors"][0]["message"]
+
+
+def test_a_database_that_does_not_answer_is_named_and_nothing_is_created(tmp_path):
+    unused_port = free_port()
+    done = importer("token", "create", "--init", cwd=tmp_path,
+                    env={"DATABASE_URL": f"postgresql://importer:secret@127.0.0.1:{unused_port}/importer"})
+    assert done.returncode == 1
+    assert f"database: postgresql://importer@127.0.0.1:{unused_port}/importer" in done.stderr
+    assert "the database is not answering" in done.stderr
+    assert "secret" not in done.stderr and "--init" not in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "importer-data").exists()
 
 
 @pytest.fixture
