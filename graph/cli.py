@@ -172,10 +172,25 @@ def _serve(args: argparse.Namespace) -> int:
         logging.getLogger("importer").warning("the database is not answering (%s); starting anyway",
                                               type(error.orig).__name__)
     db.dispose()
+    _warn_missing_browser_files(graphiql=settings.graphiql)
     app = create_app(settings, run_worker=not args.no_worker)
     # uvicorn's lines go through our handler; the app writes the access lines (with request ids).
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=None, access_log=False)
     return 0
+
+
+def _warn_missing_browser_files(*, graphiql: bool) -> None:
+    """One line on stderr when the import page's or GraphiQL's files from npm are missing (the
+    pages then say so too); the API works without them."""
+    from graph import graphiql as graphiql_files
+    from graph import web
+
+    missing = [*([] if web.assets_installed() else ["the import page's graphql-ws client"]),
+               *([] if not graphiql or graphiql_files.assets_installed() else ["GraphiQL's files"])]
+    if missing:
+        print(f"importer: not installed: {' and '.join(missing)}; the pages show a notice instead (the API "
+              "works). From a source checkout run ./install.sh; a package built with `python -m build` carries them.",
+              file=sys.stderr, flush=True)
 
 
 def _print_welcome(token: str, organisation: str, email: str, host: str, port: int) -> None:

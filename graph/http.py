@@ -36,6 +36,7 @@ from strawberry.types.execution import PreExecutionError
 
 from domain.settings import Settings
 from graph.context import Context, Services
+from graph.graphiql import assets_installed as graphiql_installed
 from graph.graphiql import graphiql_html
 from graph.websocket import CheckedTransportWsHandler
 
@@ -131,7 +132,8 @@ class GraphQLApp(GraphQL):
         return super().should_render_graphql_ide(request)
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        return HTMLResponse(graphiql_html())
+        # Without its files, a page saying how to install them (503) instead of "Loading..." forever.
+        return HTMLResponse(graphiql_html(), status_code=200 if graphiql_installed() else 503)
 
     async def execute_single(self, **kwargs: object) -> ExecutionResult:  # type: ignore[override]
         request_data = kwargs["request_data"]

@@ -122,12 +122,12 @@ def test_a_strawberry_page_without_the_expected_options_is_an_error(monkeypatch:
     original = graphiql.get_graphql_ide_html(graphql_ide="graphiql")
     changed = original.replace("shouldPersistHeaders: true,", "shouldPersistHeaders: false,")
     monkeypatch.setattr(graphiql, "get_graphql_ide_html", lambda graphql_ide: changed)
-    graphiql.graphiql_html.cache_clear()
+    graphiql._graphiql_page.cache_clear()
     try:
         with pytest.raises(RuntimeError, match="shouldPersistHeaders: true"):
             graphiql_html("/elsewhere")
     finally:
-        graphiql.graphiql_html.cache_clear()
+        graphiql._graphiql_page.cache_clear()
 
 
 def test_page_uses_no_cdn(client: TestClient) -> None:

@@ -118,3 +118,45 @@ def test_only_files_of_the_graphql_ws_build_are_served(client):
     assert client.get("/web-vendor/graphql-ws/package.json").status_code == 404
     assert client.get("/web-vendor/graphql-ws/nothing.js").status_code == 404
     assert client.get("/web/..%2F__init__.py").status_code == 404
+
+
+def test_without_the_graphql_ws_client_the_page_says_how_to_install_it(client, monkeypatch, tmp_path):
+    import graph.web
+
+    monkeypatch.setattr(graph.web, "GRAPHQL_WS", tmp_path / "absent")
+
+    response = client.get("/")
+
+    assert response.status_code == 503
+    assert "The import page is not installed on this server" in response.text
+    assert "./install.sh" in response.text and "python -m build" in response.text
+    assert "Loading the page" not in response.text
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert "./install.sh" in client.get("/web-vendor/graphql-ws/client.js").text
+
+
+def test_without_graphiql_files_graphql_shows_a_page_saying_how_to_install_them(client, monkeypatch, tmp_path):
+    import graph.graphiql
+
+    monkeypatch.setitem(graph.graphiql.ASSETS, "graphiql-3.8.3.min.js", tmp_path / "absent.js")
+
+    response = client.get("/graphql", headers={"Accept": "text/html"})
+
+    assert response.status_code == 503
+    assert "GraphiQL is not installed on this server" in response.text
+    assert "./install.sh" in response.text
+    assert "Loading..." not in response.text
+    assert client.get("/graphql?query={__typename}").json() == {"data": {"__typename": "Query"}}
+
+
+def test_the_build_packs_every_browser_file_the_app_serves():
+    import runpy
+    from pathlib import Path
+
+    from graph.graphiql import ASSETS, NODE_MODULES, VENDOR
+
+    build = runpy.run_path(str(Path(__file__).parent.parent / "setup.py"), run_name="setup_lists")
+    served = {str(path.relative_to(NODE_MODULES if path.is_relative_to(NODE_MODULES) else VENDOR))
+              for path in ASSETS.values()}
+    assert set(build["BROWSER_FILES"]["graph/graphiql"]) == served
+    assert build["BROWSER_FILES"]["graph/web"] == ["graphql-ws/dist/*.js"]

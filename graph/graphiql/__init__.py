@@ -6,19 +6,22 @@ files (byte-identical, pinned in ``graph/graphiql/package.json`` / ``package-loc
 this app instead:
 
 * the files are installed at install time with ``npm ci --prefix graph/graphiql --no-audit
-  --no-fund`` into ``graph/graphiql/node_modules`` (never committed);
+  --no-fund`` into ``graph/graphiql/node_modules`` (never committed); a built package (wheel,
+  sdist) carries copies of them in ``graph/graphiql/vendor`` (setup.py puts them there);
 * :func:`graphiql_html` rewrites each unpkg URL of Strawberry's page to ``{prefix}/{name}``,
   keeping the page's ``integrity`` attributes, which the pinned npm files satisfy;
-* :func:`graphiql_routes` serves exactly the files in :data:`ASSETS`.
+* :func:`graphiql_routes` serves exactly the files in :data:`ASSETS`; when they are missing,
+  :func:`graphiql_html` is a page saying how to install them.
 
 Public names carry the package version, so the long ``Cache-Control`` cannot keep a stale file
 after an upgrade (a stale file would fail its integrity check and break the page).
 
-The page keeps Strawberry's behaviour (the Headers editor is enabled, subscriptions go over WebSocket)
-with one change: GraphiQL keeps its state (headers, tabs, history) in the tab's ``sessionStorage``
-instead of ``localStorage`` (see :data:`TAB_STORAGE_SCRIPT`), so a pasted token is forgotten
-when the tab closes, as on the import page. Subscriptions go over WebSocket with the ``graphql-transport-ws`` protocol (the ``graphql-ws``
-client is bundled inside ``graphiql.min.js``; the WebSocket URL is the page URL with ws/wss).
+The page keeps Strawberry's behaviour with one change: GraphiQL keeps its state (headers, tabs,
+history) in the tab's ``sessionStorage`` instead of ``localStorage`` (see
+:data:`TAB_STORAGE_SCRIPT`), so a pasted token is forgotten when the tab closes, as on the import
+page. The Headers editor is enabled, and subscriptions go over WebSocket with the
+``graphql-transport-ws`` protocol (the ``graphql-ws`` client is bundled inside
+``graphiql.min.js``; the WebSocket URL is the page URL with ws/wss).
 """
 
 from __future__ import annotations
@@ -36,8 +39,10 @@ from strawberry.http.ides import get_graphql_ide_html
 __all__ = [
     "ASSETS",
     "DEFAULT_PREFIX",
+    "HOW_TO_INSTALL",
     "INSTALL_COMMAND",
     "NODE_MODULES",
+    "VENDOR",
     "assets_installed",
     "graphiql_html",
     "graphiql_routes",
@@ -45,6 +50,7 @@ __all__ = [
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 NODE_MODULES = PACKAGE_DIR / "node_modules"
+VENDOR = PACKAGE_DIR / "vendor"  # the copies a built package carries
 DEFAULT_PREFIX = "/graphiql-assets"
 #: What the install step runs (from the repository root) to provide the files.
 INSTALL_COMMAND = "npm ci --prefix graph/graphiql --no-audit --no-fund"
@@ -56,7 +62,7 @@ _CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 class _Asset(NamedTuple):
     cdn_url: str  # exactly as it appears in Strawberry's graphiql.html
-    path: str  # inside node_modules
+    path: str  # inside node_modules (and vendor)
     media_type: str
 
 
@@ -98,8 +104,16 @@ _SOURCES: dict[str, _Asset] = {
     ),
 }
 
-#: Public file name -> file inside graph/graphiql/node_modules.
-ASSETS: dict[str, Path] = {name: NODE_MODULES / a.path for name, a in _SOURCES.items()}
+
+
+def _located(path: str) -> Path:
+    """The npm install's file when there is one (a source checkout), else the package's copy."""
+    installed = NODE_MODULES / path
+    return installed if installed.is_file() else VENDOR / path
+
+
+#: Public file name -> the file served.
+ASSETS: dict[str, Path] = {name: _located(a.path) for name, a in _SOURCES.items()}
 
 #: GraphiQL's ``storage`` option: the tab's sessionStorage, under GraphiQL's own key namespace.
 #: GraphiQL writes headers not only under ``graphiql:headers`` (``shouldPersistHeaders``) but also
@@ -132,10 +146,12 @@ _PAGE_EDITS = (
      "          shouldPersistHeaders: true,\n          storage: tabStorage,\n"),
 )
 
-_MISSING_MESSAGE = (
-    "GraphiQL assets are not installed on this server. "
-    f"Run the install step from the repository root: {INSTALL_COMMAND}\n"
+#: How to get the files, for the messages below and `importer serve`'s warning.
+HOW_TO_INSTALL = (
+    f"from a source checkout run ./install.sh (or {INSTALL_COMMAND}); "
+    "a package built with `python -m build` carries them"
 )
+_MISSING_MESSAGE = f"GraphiQL's files are not installed on this server: {HOW_TO_INSTALL}.\n"
 
 
 def assets_installed() -> bool:
@@ -150,15 +166,21 @@ def _normalise_prefix(prefix: str) -> str:
     return prefix
 
 
-@functools.lru_cache(maxsize=8)
 def graphiql_html(assets_prefix: str = DEFAULT_PREFIX) -> str:
     """Strawberry's GraphiQL page with every unpkg URL pointed at ``{assets_prefix}/{name}``
     and its state kept in the tab's sessionStorage (:data:`TAB_STORAGE_SCRIPT`).
 
-    Built even when the npm files are missing (the asset route then answers 503). Raises
+    When the npm files are missing, a short page saying how to install them instead. Raises
     RuntimeError if the installed Strawberry's page no longer references the expected URLs
     (i.e. Strawberry was upgraded: update package.json and the table above together).
     """
+    if not assets_installed():
+        return missing_page()
+    return _graphiql_page(assets_prefix)
+
+
+@functools.lru_cache(maxsize=8)
+def _graphiql_page(assets_prefix: str) -> str:
     prefix = html.escape(_normalise_prefix(assets_prefix), quote=True)
     page = get_graphql_ide_html(graphql_ide="graphiql")
     for name, asset in _SOURCES.items():
@@ -181,6 +203,16 @@ def graphiql_html(assets_prefix: str = DEFAULT_PREFIX) -> str:
             "Strawberry's graphiql.html references unpkg.com files not served by graph.graphiql"
         )
     return page
+
+
+def missing_page() -> str:
+    """What /graphql shows a browser when GraphiQL's files are missing (instead of "Loading...")."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>GraphiQL is not installed</title>'
+        '</head>\n<body><h1>GraphiQL is not installed on this server</h1>\n'
+        f"<p id=\"graphiql-missing\">{html.escape(_MISSING_MESSAGE.strip())}</p>\n"
+        "<p>The GraphQL API answers at this address all the same.</p></body></html>\n"
+    )
 
 
 def graphiql_routes(prefix: str = DEFAULT_PREFIX) -> list[Route]:
