@@ -81,7 +81,7 @@ def start_services(args: argparse.Namespace, procs: Processes, data_dir: Path) -
     """Migrate, make a token, start the server (and workers); base URL, token, {name: pid}."""
     if args.database_url:
         procs.run("migrate", "migrate", "--data-dir", str(data_dir))
-    token = procs.run("token", "token", "create", "--data-dir", str(data_dir)).strip().splitlines()[-1]
+    token = procs.run("token", "token", "create", "--init", "--data-dir", str(data_dir)).strip().splitlines()[-1]
     port = free_port()
     serve = ["serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir)]
     server = procs.start("server", *serve, *(["--no-worker"] if args.topology == "workers" else []))

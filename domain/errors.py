@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 
 class DomainError(Exception):
@@ -59,6 +60,22 @@ class BadInput(DomainError):
     """An argument is malformed or inconsistent."""
 
     code = "BAD_INPUT"
+
+
+class IdempotencyConflict(DomainError):
+    """An idempotency key sent again with a request that differs from the first one it came with."""
+
+    code = "IDEMPOTENCY_CONFLICT"
+
+    def __init__(self, operation: str, key: str, expires_at: datetime) -> None:
+        super().__init__(
+            f"The idempotencyKey {key!r} was already used for a different {operation} request "
+            f"(another file or other arguments). Send a new key for a new request; this one is "
+            f"remembered until {expires_at.isoformat(timespec='seconds')}."
+        )
+        self.operation = operation
+        self.key = key
+        self.expires_at = expires_at
 
 
 class LimitExceeded(DomainError):

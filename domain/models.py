@@ -118,6 +118,23 @@ class Import(SQLModel, table=True):
     queued_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
+class IdempotencyKey(SQLModel, table=True):
+    """A key a client sent with createImport or startImport, and what that request produced:
+    a repeat with the same key and the same input (`fingerprint`) gets the same import back."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("organisation_id", "operation", "key"),
+                      Index("ix_idempotency_keys_org_created", "organisation_id", "created_at"))
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    operation: str = Field(max_length=40)  # "createImport" or "startImport"
+    key: str = Field(max_length=200)
+    fingerprint: str = Field(max_length=64)  # SHA-256 of the request's arguments (and file)
+    import_id: uuid.UUID = Field(foreign_key="imports.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
 class ImportRow(SQLModel, table=True):
     """One record of an uploaded file, its outcome and its errors."""
 

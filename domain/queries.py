@@ -50,6 +50,7 @@ class RowError:
     message: str
     value: str | None
     code: RowProblemCode
+    record_id: int | None = None  # ALREADY_EXISTS: the existing record the row's key belongs to
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def _failed_rows(import_id: uuid.UUID):  # noqa: ANN202
 
 def _row_error(row_number: int, error: dict[str, Any]) -> RowError:
     return RowError(row_number, error.get("column"), error.get("field"), error["message"], error.get("value"),
-                    problem_code(error))
+                    problem_code(error), error.get("record_id"))
 
 
 def _reason(error: dict[str, Any]) -> str:

@@ -10,11 +10,14 @@ from dataclasses import dataclass, fields
 from typing import BinaryIO
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 
 from domain.access import owned_import, require_role
 from domain.auth import Principal
 from domain.db import Database
 from domain.errors import BadFile, BadInput
+from domain import idempotency
+from domain.idempotency import CREATE_IMPORT, START_IMPORT, HashingReader, KeyTaken, checked_key
 from domain.files import READING_NOTICES, Examined, FileProblem, ReadOptionProblem, examine, header, reading_notices
 from domain.encodings import codec_name
 from domain.logs import note
@@ -65,6 +68,7 @@ class ImportService:
         sheet: str | None = None,
         premier_core_mapping_id: str | None = None,
         options: ReadOptions | None = None,
+        idempotency_key: str | None = None,
     ) -> Import:
         """Store the file, read its header, map it, and enqueue its validation.
 
@@ -73,8 +77,16 @@ class ImportService:
         otherwise they are detected, and what was decided is stored as notices. Raises
         BadFile when the file cannot be read (nothing is kept), BadInput for a bad type,
         mapping or option (an unknown encoding, a header row that is blank or past the end).
+        With `idempotency_key`, a repeat of a request that created an import (same key, same
+        file and arguments) returns that import as it is now and keeps nothing of its own;
+        IdempotencyConflict when the key came with a different request.
         """
         require_role(principal, Role.MEMBER)
+        key = checked_key(idempotency_key)
+        arguments = {"type": type_name, "mode": mode.value, "filename": upload.filename,
+                     "mapping": [list(entry) for entry in mapping] if mapping is not None else None,
+                     "mapping_id": mapping_id, "sheet": sheet, "premier_core_mapping_id": premier_core_mapping_id,
+                     "options": options.to_json() if options is not None else None}
         spec = get_type(type_name)
         options = _checked_options(options or ReadOptions())
         if mapping is not None and mapping_id is not None:
@@ -95,8 +107,13 @@ class ImportService:
         import_id = uuid.uuid4()
         note(import_id=import_id)
         path = upload_path(self.settings.uploads_dir, import_id)
-        save_upload(upload.stream, path, max_bytes=self.settings.max_upload_bytes)
+        stream = HashingReader(upload.stream)
+        save_upload(stream, path, max_bytes=self.settings.max_upload_bytes)  # type: ignore[arg-type]
+        fingerprint = idempotency.fingerprint_of({**arguments, "file_sha256": stream.hexdigest()})
         try:
+            if (earlier := self._earlier(principal, CREATE_IMPORT, key, fingerprint)) is not None:
+                path.unlink(missing_ok=True)  # a repeat keeps nothing of its own
+                return earlier
             examined, headers = _read_file_header(path, sheet, self.settings.file_limits, options=options, spec=spec)
             fmt = examined.fmt
             if mapping_id is not None:
@@ -127,8 +144,18 @@ class ImportService:
             mapping=entries,
             premier_core_mapping_id=premier_core_mapping_id,
         )
-        with self.db.write() as session:
-            session.add(record)
+        try:
+            with self.db.write() as session:
+                session.add(record)
+                if key is not None:
+                    session.flush()
+                    idempotency.remember(session, principal, CREATE_IMPORT, key, fingerprint, import_id)
+        except (KeyTaken, IntegrityError):
+            # A request with the same key won meanwhile: answer with its import, keep nothing.
+            path.unlink(missing_ok=True)
+            if (earlier := self._earlier(principal, CREATE_IMPORT, key, fingerprint)) is None:
+                raise
+            return earlier
         self.queue.validate(import_id)
         return record
 
@@ -183,13 +210,30 @@ class ImportService:
         self.publisher.publish(import_id)
         return record
 
-    def start_import(self, principal: Principal, import_id: uuid.UUID) -> Import:
+    def start_import(self, principal: Principal, import_id: uuid.UUID, *,
+                     idempotency_key: str | None = None) -> Import:
         """Start importing a validated import's valid rows, in chunks in the background. When
         its organisation already runs as many imports as allowed, it is IMPORTING but waits
-        (with a queue position, nothing done) until one of them ends."""
+        (with a queue position, nothing done) until one of them ends. With `idempotency_key`,
+        a repeat of a start that succeeded returns the import as it is now (started once);
+        IdempotencyConflict when the key came with another import's start."""
         require_role(principal, Role.MEMBER)
+        key = checked_key(idempotency_key)
+        fingerprint = idempotency.fingerprint_of({"id": str(import_id)})
+        if (earlier := self._earlier(principal, START_IMPORT, key, fingerprint)) is not None:
+            return earlier
+        try:
+            return self._start(principal, import_id, key, fingerprint)
+        except (KeyTaken, IntegrityError):
+            if (earlier := self._earlier(principal, START_IMPORT, key, fingerprint)) is None:
+                raise
+            return earlier
+
+    def _start(self, principal: Principal, import_id: uuid.UUID, key: str | None, fingerprint: str) -> Import:
         with self.db.write() as session:
             record = owned_import(session, principal, import_id, lock=True)
+            if key is not None:
+                idempotency.remember(session, principal, START_IMPORT, key, fingerprint, import_id)
             if record.mode == ImportMode.VALIDATE.value:
                 raise BadInput("This import's mode is VALIDATE: it only validates. Upload the file again with mode STORE to import it.")
             missing = missing_required(record.mapping, get_type(record.type))
@@ -205,6 +249,17 @@ class ImportService:
         enqueue_started(self.queue, self.publisher, self.settings, started)
         self.publisher.publish(import_id)
         return record
+
+    def _earlier(self, principal: Principal, operation: str, key: str | None, fingerprint: str) -> Import | None:
+        """The import an earlier request with this key produced, as it is now; None without a key
+        or when it is not remembered (or has expired); IdempotencyConflict when that request differed."""
+        if key is None:
+            return None
+        with self.db.read() as session:
+            stored = idempotency.live_key(session, principal, operation, key)
+            if stored is None:
+                return None
+            return owned_import(session, principal, idempotency.earlier_import_id(stored, fingerprint))
 
     def rollback_import(self, principal: Principal, import_id: uuid.UUID) -> Import:
         """Undo an import (finished, under way, or waiting for a slot: that cancels it):

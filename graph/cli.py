@@ -6,13 +6,15 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from domain.auth import has_organisation, issue_token, list_tokens, revoke_token
+from domain.auth import TokenInfo, has_organisation, issue_token, list_tokens, revoke_token
 from domain.errors import BadInput
 from domain.db import Database
 from domain.logs import configure_logging
@@ -39,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
         "with live progress, and rolls them back. Settings come from the environment "
         "(IMPORTER_DATA_DIR, DATABASE_URL, BROKER_URL) or the flags below.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
+                        help="print the installed version and exit")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the GraphQL server (with an embedded worker when no BROKER_URL)")
@@ -65,25 +69,48 @@ def _parser() -> argparse.ArgumentParser:
     _data_dir_option(migrate)
     migrate.set_defaults(handler=_migrate)
 
-    token = commands.add_parser("token", help="manage API tokens")
+    token = commands.add_parser(
+        "token", help="manage API tokens (create, list, revoke)",
+        description="Manage the API tokens of the database the server uses (the SQLite file in the data "
+        "directory, or DATABASE_URL). Run `importer token COMMAND --help` for a command's options.",
+    )
     token_commands = token.add_subparsers(title="token commands", metavar="COMMAND")
+    token.set_defaults(handler=_help_of(token))
     create = token_commands.add_parser(
         "create", help="create a token; prints it alone on the last line",
         description="Creates a token for that user of that organisation, creating either if missing "
-        "(default: the first organisation's first admin). The token is shown only now.",
+        "(default: the first organisation's first admin). The token is shown only now, alone on the last "
+        "line of the output; the database used is named on stderr. Refuses to create a new, empty database "
+        "(`importer serve` creates it with the first organisation on its first start) unless --init is given.",
     )
-    create.add_argument("--organisation", help="organisation name (default: the first one)")
-    create.add_argument("--email", help="user's email (default: the organisation's first admin)")
-    create.add_argument("--role", choices=["admin", "member", "viewer"], help="role of a new user (default: admin)")
-    create.add_argument("--expires-in-days", type=int, help="the token stops working after this many days")
+    create.add_argument("--organisation", help="organisation name; a new name creates that organisation "
+                        "(default: the first organisation)")
+    create.add_argument("--email", help="the user's email; a new email creates that user "
+                        "(default: the organisation's first admin)")
+    create.add_argument("--role", choices=["admin", "member", "viewer"],
+                        help="role of a new user; an existing user keeps theirs (default: admin)")
+    create.add_argument("--expires-in-days", type=int, metavar="DAYS",
+                        help="the token stops working after this many days (default: never)")
+    create.add_argument("--init", action="store_true",
+                        help="create the database (SQLite) and the first organisation if there are none yet, "
+                        "instead of refusing; for a server that has not started yet")
     _data_dir_option(create)
     create.set_defaults(handler=_token_create)
 
-    listing = token_commands.add_parser("list", help="list tokens (their first characters, user, role, state)")
+    listing = token_commands.add_parser(
+        "list", help="list tokens (their first characters, organisation, user, role, state)",
+        description="Lists every token, oldest first: its first characters (the token itself is never "
+        "stored), organisation, user, role, creation time and state (active, expires DATE, revoked).",
+    )
     _data_dir_option(listing)
     listing.set_defaults(handler=_token_list)
-    revoke = token_commands.add_parser("revoke", help="revoke a token: it stops working at once")
-    revoke.add_argument("prefix", help="the token, or its first characters as `importer token list` shows them")
+    revoke = token_commands.add_parser(
+        "revoke", help="revoke a token: it stops working at once",
+        description="Revokes the tokens starting with PREFIX; they stop working at once. "
+        "Exits 1 when no active token starts with it.",
+    )
+    revoke.add_argument("prefix", metavar="PREFIX",
+                        help="the token, or its first characters as `importer token list` shows them")
     _data_dir_option(revoke)
     revoke.set_defaults(handler=_token_revoke)
 
@@ -93,8 +120,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path,
-                        help="where the SQLite file, uploads and reports live (env IMPORTER_DATA_DIR, default ./importer-data)")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help="where the SQLite file, uploads and reports live (env IMPORTER_DATA_DIR, "
+                        "default ./importer-data, relative to the current folder); DATABASE_URL, when set, "
+                        "names the database instead of the SQLite file")
+
+
+def _version() -> str:
+    try:
+        return version("importer")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+def _help_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    """A handler that prints `parser`'s help: for a command group run without its command."""
+    def show_help(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+    return show_help
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -181,7 +225,8 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if not settings.database_url:  # the SQLite file lives there
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.effective_database_url)
     db.migrate()
     db.dispose()
@@ -189,38 +234,131 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+class _NoDatabase(Exception):
+    """The database the command would use is missing, unreachable or has no organisation yet."""
+
+    def __init__(self, problem: str, *, init_helps: bool = False) -> None:
+        super().__init__(problem)
+        self.init_helps = init_helps
+
+
 def _token_create(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    db = _database(settings)
-    expires = timedelta(days=args.expires_in_days) if args.expires_in_days else None
-    issued = issue_token(db, organisation=args.organisation, email=args.email, role=args.role, expires_in=expires)
-    db.dispose()
+    try:
+        db = _existing_database(settings, init=args.init)
+    except _NoDatabase as refusal:
+        return _refuse(refusal, settings, can_init=True)
+    try:
+        expires = timedelta(days=args.expires_in_days) if args.expires_in_days else None
+        issued = issue_token(db, organisation=args.organisation, email=args.email, role=args.role,
+                             expires_in=expires)
+    except BadInput as error:
+        print(f"importer: {error.message}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
     print(f"token for {issued.email} ({issued.role}) of {issued.organisation!r}:")
     print(issued.token)
     return 0
 
 
 def _token_list(args: argparse.Namespace) -> int:
-    db = _database(_settings(args))
-    for token in list_tokens(db):
-        state = "revoked" if token.revoked_at else (f"expires {token.expires_at:%Y-%m-%d}" if token.expires_at else "active")
-        print(f"{token.prefix}…  {token.organisation}  {token.email}  {token.role}  "
-              f"created {token.created_at:%Y-%m-%d %H:%M}  {state}")
-    db.dispose()
+    settings = _settings(args)
+    try:
+        db = _existing_database(settings)
+    except _NoDatabase as refusal:
+        return _refuse(refusal, settings)
+    try:
+        tokens = list_tokens(db)
+    finally:
+        db.dispose()
+    rows = [("TOKEN", "ORGANISATION", "EMAIL", "ROLE", "CREATED", "STATE")]
+    rows += [(f"{t.prefix}…", t.organisation, t.email, t.role, f"{t.created_at:%Y-%m-%d %H:%M}", _state(t))
+             for t in tokens]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join([*(cell.ljust(width) for cell, width in zip(row, widths)), row[-1]]))
     return 0
 
 
+def _state(token: TokenInfo) -> str:
+    if token.revoked_at:
+        return "revoked"
+    return f"expires {token.expires_at:%Y-%m-%d}" if token.expires_at else "active"
+
+
 def _token_revoke(args: argparse.Namespace) -> int:
-    db = _database(_settings(args))
+    settings = _settings(args)
+    try:
+        db = _existing_database(settings)
+    except _NoDatabase as refusal:
+        return _refuse(refusal, settings)
     try:
         count = revoke_token(db, args.prefix)
     except BadInput as error:
-        print(error.message, file=sys.stderr)
+        print(f"importer: {error.message}", file=sys.stderr)
         return 2
     finally:
         db.dispose()
     print(f"revoked {count} token(s)")
     return 0 if count else 1
+
+
+def _existing_database(settings: Settings, *, init: bool = False) -> Database:
+    """The database the server uses, named on stderr. Raises _NoDatabase when it does not exist
+    yet or has no organisation, unless `init` (then the SQLite file is created and migrated)."""
+    print(f"importer: database: {_describe_database(settings)}", file=sys.stderr)
+    sqlite_file = _sqlite_file(settings)
+    if sqlite_file is not None and not sqlite_file.is_file():
+        if not init:
+            raise _NoDatabase(f"there is no database at {sqlite_file}", init_helps=True)
+        print(f"importer: creating a new database at {sqlite_file}", file=sys.stderr)
+    db = _database(settings) if sqlite_file is not None else Database(settings.effective_database_url)
+    try:
+        found = has_organisation(db)
+    except DBAPIError as error:
+        db.dispose()
+        raise _NoDatabase(_database_problem(error)) from None
+    if not found and not init:
+        db.dispose()
+        raise _NoDatabase("the database has no organisation yet", init_helps=True)
+    return db
+
+
+def _database_problem(error: DBAPIError) -> str:
+    if isinstance(error, OperationalError):
+        return f"the database is not answering ({type(error.orig).__name__}: {' '.join(str(error.orig).split())})"
+    return f"the database has no tables yet; run `importer migrate` first ({type(error.orig).__name__})"
+
+
+def _refuse(refusal: _NoDatabase, settings: Settings, *, can_init: bool = False) -> int:
+    where = (f"the data directory {settings.data_dir.resolve()}" if not settings.database_url
+             else "DATABASE_URL")
+    lines = [f"importer: {refusal} (looked in {where})."]
+    if refusal.init_helps:
+        lines.append(
+            "`importer serve` creates the database and the first organisation on its first start. To use a "
+            "running server's database, run this from the folder the server was started in, or point at it "
+            "with --data-dir DIR or IMPORTER_DATA_DIR (SQLite), or DATABASE_URL (PostgreSQL)."
+        )
+    if can_init and refusal.init_helps:
+        lines.append("To start a new, empty database here instead, add --init.")
+    print("\n".join(lines), file=sys.stderr)
+    return 1
+
+
+def _sqlite_file(settings: Settings) -> Path | None:
+    return None if settings.database_url else Path(make_url(settings.effective_database_url).database or "")
+
+
+def _describe_database(settings: Settings) -> str:
+    """The SQLite file, or the PostgreSQL URL without its password."""
+    sqlite_file = _sqlite_file(settings)
+    if sqlite_file is not None:
+        return f"SQLite file {sqlite_file}"
+    url = make_url(settings.database_url or "")
+    without_password = URL.create(url.drivername, url.username, None, url.host, url.port, url.database, url.query)
+    return without_password.render_as_string(hide_password=False)
 
 
 def _export_schema(args: argparse.Namespace) -> int:

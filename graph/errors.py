@@ -12,7 +12,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from domain.db import is_outage
-from domain.errors import DomainError, InvalidTransition, LimitExceeded
+from domain.errors import DomainError, IdempotencyConflict, InvalidTransition, LimitExceeded
 from domain.settings import Settings
 from graph.limits import coded_refusal
 
@@ -93,6 +93,8 @@ class ErrorCodes(MaskErrors):
         if isinstance(original, InvalidTransition):
             return _with_code(error, original.code, fromStatus=original.from_status.upper(),
                               toStatus=original.to_status.upper())
+        if isinstance(original, IdempotencyConflict):
+            return _with_code(error, original.code, expiresAt=original.expires_at.isoformat())
         if isinstance(original, LimitExceeded):
             return _with_code(error, original.code, limit=original.limit, setting=original.setting)
         if isinstance(original, DomainError):

@@ -20,6 +20,14 @@ DATE_ORDER_HELP = ("The order of ambiguous date columns (all parts 12 or less); 
 ENCODING_HELP = "How the file's text is encoded (utf-8, windows-1252, mac_roman, latin-1, utf-16...); default: detected."
 HEADER_ROW_HELP = "The header's row number in the file (1 = the first line); default: found (title lines skipped)."
 DECIMAL_HELP = "'.' or ','; default: ',' in a ';'-separated file, else '.'."
+IDEMPOTENCY_HELP = ("A key of your choosing (up to 200 characters; a new UUID per request) that makes retrying "
+                    "safe. Sent again with the same key and the same {same}, the request is not done twice: it "
+                    "returns the import the first one {did}, as it is now. With the same key and {different}, it "
+                    "fails with IDEMPOTENCY_CONFLICT. Keys are remembered for 24 hours per organisation, and only "
+                    "for requests that succeeded.")
+CREATE_IDEMPOTENCY_HELP = IDEMPOTENCY_HELP.format(same="file and arguments", did="created",
+                                                  different="another file or other arguments")
+START_IDEMPOTENCY_HELP = IDEMPOTENCY_HELP.format(same="id", did="started", different="another id")
 
 
 def _parse_upload(value: object) -> UploadFile:
@@ -61,6 +69,7 @@ class CreateImportInput:
     encoding: str | None = strawberry.field(default=None, description=ENCODING_HELP)
     header_row: int | None = strawberry.field(default=None, description=HEADER_ROW_HELP)
     decimal_separator: str | None = strawberry.field(default=None, description=DECIMAL_HELP)
+    idempotency_key: str | None = strawberry.field(default=None, description=CREATE_IDEMPOTENCY_HELP)
 
     def read_options(self) -> ReadOptions:
         return read_options(self.date_order, self.encoding, self.header_row, self.decimal_separator)

@@ -12,8 +12,8 @@ from domain.options import ReadOptions
 from domain.organisations import update_organisation_settings
 from domain.services import Upload
 from graph.context import Info
-from graph.inputs import (DATE_ORDER_HELP, DECIMAL_HELP, ENCODING_HELP, HEADER_ROW_HELP, CreateImportInput,
-                          MappingInput, import_id, mapping_entries, read_options)
+from graph.inputs import (DATE_ORDER_HELP, DECIMAL_HELP, ENCODING_HELP, HEADER_ROW_HELP, START_IDEMPOTENCY_HELP,
+                          CreateImportInput, MappingInput, import_id, mapping_entries, read_options)
 from graph.threads import call
 from graph.webhooks import Webhook, create_webhook, delete_webhook
 from graph.types import DateOrder, ImportKind, ImportObject, OrganisationSettings, SavedMapping
@@ -43,6 +43,7 @@ class Mutation:
             sheet=input.sheet,
             premier_core_mapping_id=input.premier_core_mapping_id,
             options=input.read_options(),
+            idempotency_key=input.idempotency_key,
         )
         return ImportObject.from_record(record)
 
@@ -82,9 +83,13 @@ class Mutation:
         return SavedMapping.from_record(saved)
 
     @strawberry.mutation(description="Import the valid rows of a VALIDATED import, in the background.")
-    async def start_import(self, info: Info, id: strawberry.ID) -> ImportObject:  # noqa: A002
+    async def start_import(
+        self, info: Info, id: strawberry.ID,  # noqa: A002
+        idempotency_key: Annotated[str | None, strawberry.argument(description=START_IDEMPOTENCY_HELP)] = None,
+    ) -> ImportObject:
         principal = await info.context.principal()
-        record = await call(info.context.services.imports.start_import, principal, import_id(id))
+        record = await call(info.context.services.imports.start_import, principal, import_id(id),
+                            idempotency_key=idempotency_key)
         return ImportObject.from_record(record)
 
     @strawberry.mutation(description="Undo an import: remove every record it created. Also stops one under way.")

@@ -162,6 +162,8 @@ class RowError:
     message: str
     value: str | None
     code: RowProblemCode
+    existing_record_id: int | None = strawberry.field(
+        description="ALREADY_EXISTS: the id of your organisation's record that already has this key.")
 
 
 @strawberry.type
@@ -413,7 +415,7 @@ class ImportTypeInfo:
 
 def _row_error(item: queries.RowError) -> RowError:
     return RowError(row_number=item.row_number, column=item.column, field=item.field, message=item.message,
-                    value=item.value, code=RowProblemCode[item.code.value])
+                    value=item.value, code=RowProblemCode[item.code.value], existing_record_id=item.record_id)
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -757,3 +758,33 @@ def test_a_file_with_only_a_full_name_needs_no_first_and_last_name_column(server
     expect(page.get_by_label("Field for column Name")).to_have_value("full_name")
     expect(page.get_by_text("Every required field has a column.")).to_be_visible()
     shot(page, "mapping-full-name")
+
+
+def test_graphiql_keeps_a_pasted_token_in_the_tab_only(server, page):
+    """GraphiQL's headers (and its history, which holds them too) go to sessionStorage: the
+    token never lands in localStorage and a new tab starts without it. A token an earlier
+    page left in localStorage is removed."""
+    from playwright.sync_api import expect
+
+    page.goto(server.url + "/graphql")
+    page.evaluate("localStorage.setItem('graphiql:headers', '{\"Authorization\": \"Bearer imp_stale\"}')")
+    page.goto(server.url + "/graphql?q=" + urllib.parse.quote("{ importTypes { type } }"))
+    page.get_by_role("button", name="Headers").click()
+    headers = page.locator(".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror")
+    headers.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(json.dumps({"Authorization": f"Bearer {server.token}"}))
+    page.get_by_role("button", name=re.compile("Execute query")).click()
+    expect(page.locator(".graphiql-response")).to_contain_text('"type": "CLIENT"')
+
+    stored = "(store) => JSON.stringify(Object.entries(window[store]))"
+    assert server.token in page.evaluate(stored, "sessionStorage")
+    assert "imp_" not in page.evaluate(stored, "localStorage")
+
+
+    other = page.context.new_page()
+    other.goto(server.url + "/graphql")
+    expect(other.locator(".graphiql-container .graphiql-editors")).to_be_visible()
+    assert "imp_" not in other.evaluate(stored, "sessionStorage")
+    assert "imp_" not in other.evaluate(stored, "localStorage")
+    other.close()

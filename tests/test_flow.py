@@ -126,7 +126,7 @@ def test_the_subscription_sees_progress_until_imported(client, token):
 
 
 ERRORS = """query($id: ID!) { import(id: $id) { summary errorCounts { code field count }
-  errors(first: 50) { edges { node { rowNumber message code } } } } }"""
+  errors(first: 50) { edges { node { rowNumber message code existingRecordId } } } } }"""
 
 
 def test_the_review_shows_rows_whose_email_an_earlier_import_already_wrote(client, token, db):
@@ -145,7 +145,9 @@ def test_the_review_shows_rows_whose_email_an_earlier_import_already_wrote(clien
                                      {"code": "INVALID_EMAIL", "field": "email", "count": 1}]
     exists = review["errors"]["edges"][0]["node"]
     assert (exists["rowNumber"], exists["code"]) == (2, "ALREADY_EXISTS")
-    assert exists["message"].startswith("A client with email person0@example.com already exists (record ")
+    assert exists["message"] == (f"A client with email person0@example.com already exists (record "
+                                 f"{exists['existingRecordId']}); import it in UPDATE or UPSERT mode to change it")
+    assert exists["existingRecordId"] == client_id(db, "person0@example.com")
     assert review["summary"] == "2 of 6 rows are valid and will be imported; 4 have problems and will be skipped."
 
     data_of(start(client, token, second["id"]))
@@ -239,3 +241,8 @@ def test_imports_are_listed_newest_first_with_filters(client, token, other_token
     assert len(validated["imports"]["edges"]) == 3
     none_yet = data_of(gql(client, query, {"first": 10, "filter": {"createdAfter": "2999-01-01T00:00:00Z"}}, token=token))
     assert none_yet["imports"]["edges"] == []
+
+
+def client_id(db, email: str) -> int:  # noqa: ANN001
+    with db.read() as session:
+        return session.exec(select(Client.id).where(Client.email == email)).one()

@@ -108,6 +108,28 @@ def test_graphql_get_html_serves_graphiql(client: TestClient) -> None:
     assert "subscriptionUrl" in page
 
 
+def test_graphiql_keeps_its_state_in_the_tab_not_in_local_storage(client: TestClient) -> None:
+    # GraphiQL's headers (a pasted token) and its history (which holds them too) go to the
+    # tab's sessionStorage; tests/test_browser.py checks it in Chromium.
+    page = _page(client)
+    assert "storage: tabStorage," in page
+    assert "setItem: (key, value) => window.sessionStorage.setItem(key, value)" in page
+    assert "localStorage.setItem" not in page
+    assert "window.localStorage.removeItem(key)" in page  # what an earlier page left there
+
+
+def test_a_strawberry_page_without_the_expected_options_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = graphiql.get_graphql_ide_html(graphql_ide="graphiql")
+    changed = original.replace("shouldPersistHeaders: true,", "shouldPersistHeaders: false,")
+    monkeypatch.setattr(graphiql, "get_graphql_ide_html", lambda graphql_ide: changed)
+    graphiql._graphiql_page.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="shouldPersistHeaders: true"):
+            graphiql_html("/elsewhere")
+    finally:
+        graphiql._graphiql_page.cache_clear()
+
+
 def test_page_uses_no_cdn(client: TestClient) -> None:
     page = _page(client)
     assert "unpkg" not in page

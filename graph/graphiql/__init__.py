@@ -16,9 +16,12 @@ this app instead:
 Public names carry the package version, so the long ``Cache-Control`` cannot keep a stale file
 after an upgrade (a stale file would fail its integrity check and break the page).
 
-The page keeps Strawberry's behaviour: the Headers editor is enabled (and persisted), and
-subscriptions go over WebSocket with the ``graphql-transport-ws`` protocol (the ``graphql-ws``
-client is bundled inside ``graphiql.min.js``; the WebSocket URL is the page URL with ws/wss).
+The page keeps Strawberry's behaviour with one change: GraphiQL keeps its state (headers, tabs,
+history) in the tab's ``sessionStorage`` instead of ``localStorage`` (see
+:data:`TAB_STORAGE_SCRIPT`), so a pasted token is forgotten when the tab closes, as on the import
+page. The Headers editor is enabled, and subscriptions go over WebSocket with the
+``graphql-transport-ws`` protocol (the ``graphql-ws`` client is bundled inside
+``graphiql.min.js``; the WebSocket URL is the page URL with ws/wss).
 """
 
 from __future__ import annotations
@@ -112,6 +115,37 @@ def _located(path: str) -> Path:
 #: Public file name -> the file served.
 ASSETS: dict[str, Path] = {name: _located(a.path) for name, a in _SOURCES.items()}
 
+#: GraphiQL's ``storage`` option: the tab's sessionStorage, under GraphiQL's own key namespace.
+#: GraphiQL writes headers not only under ``graphiql:headers`` (``shouldPersistHeaders``) but also
+#: into its query history (``graphiql:queries``) whatever that option says, so the whole store
+#: moves to the tab. Keys that an earlier page left in localStorage (and with them a token) are
+#: removed on load.
+TAB_STORAGE_SCRIPT = """
+      const STORAGE_PREFIX = "graphiql:";
+      function graphiqlKeys(store) {
+        return Object.keys(store).filter((key) => key.startsWith(STORAGE_PREFIX));
+      }
+      try {
+        for (const key of graphiqlKeys(window.localStorage)) window.localStorage.removeItem(key);
+      } catch (error) {}
+      const tabStorage = {
+        getItem: (key) => window.sessionStorage.getItem(key),
+        setItem: (key, value) => window.sessionStorage.setItem(key, value),
+        removeItem: (key) => window.sessionStorage.removeItem(key),
+        get length() { return graphiqlKeys(window.sessionStorage).length; },
+        clear() {
+          for (const key of graphiqlKeys(window.sessionStorage)) window.sessionStorage.removeItem(key);
+        },
+      };
+"""
+
+# Each (old, new) must occur exactly once in Strawberry's page.
+_PAGE_EDITS = (
+    ("      const fetchURL = ", TAB_STORAGE_SCRIPT + "\n      const fetchURL = "),
+    ("          shouldPersistHeaders: true,\n",
+     "          shouldPersistHeaders: true,\n          storage: tabStorage,\n"),
+)
+
 #: How to get the files, for the messages below and `importer serve`'s warning.
 HOW_TO_INSTALL = (
     f"from a source checkout run ./install.sh (or {INSTALL_COMMAND}); "
@@ -133,7 +167,8 @@ def _normalise_prefix(prefix: str) -> str:
 
 
 def graphiql_html(assets_prefix: str = DEFAULT_PREFIX) -> str:
-    """Strawberry's GraphiQL page with every unpkg URL pointed at ``{assets_prefix}/{name}``.
+    """Strawberry's GraphiQL page with every unpkg URL pointed at ``{assets_prefix}/{name}``
+    and its state kept in the tab's sessionStorage (:data:`TAB_STORAGE_SCRIPT`).
 
     When the npm files are missing, a short page saying how to install them instead. Raises
     RuntimeError if the installed Strawberry's page no longer references the expected URLs
@@ -156,6 +191,13 @@ def _graphiql_page(assets_prefix: str) -> str:
                 "(expected once); graph/graphiql is out of step with the installed Strawberry"
             )
         page = page.replace(f'"{asset.cdn_url}"', f'"{prefix}/{name}"')
+    for old, new in _PAGE_EDITS:
+        if page.count(old) != 1:
+            raise RuntimeError(
+                f"Strawberry's graphiql.html contains {old.strip()!r} {page.count(old)} times (expected "
+                "once); graph/graphiql is out of step with the installed Strawberry"
+            )
+        page = page.replace(old, new)
     if "unpkg.com" in page:
         raise RuntimeError(
             "Strawberry's graphiql.html references unpkg.com files not served by graph.graphiql"
