@@ -2,14 +2,14 @@
 delivery attempt.
 
 Revision ID: 0010
-Revises: 0008 (branch `hooks`; another branch adds 0009: point this at it when both land)
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
