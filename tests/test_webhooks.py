@@ -8,6 +8,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +26,7 @@ from domain.settings import Settings, SettingsError
 from graph.app import create_app
 from tests.helpers import client_csv, data_of, error_code, gql, settle, start, upload
 from tests.services import migrated, postgres_database
+from tests.test_worker_processes import ROOT, production  # noqa: F401 (a fixture)
 
 SECRET = "a-secret-of-the-receiver"
 WAIT_SECONDS = 60  # an upper bound only: every wait ends as soon as the requests came
@@ -234,3 +239,35 @@ def test_the_settings_come_from_the_environment():
         Settings.from_env({"IMPORTER_WEBHOOK_ALLOW_PRIVATE": "maybe"})
     with pytest.raises(SettingsError, match="IMPORTER_WEBHOOK_TIMEOUT_SECONDS"):
         Settings.from_env({"IMPORTER_WEBHOOK_TIMEOUT_SECONDS": "forever"})
+
+
+@pytest.fixture
+def allowing_worker(production: Settings) -> Iterator[subprocess.Popen]:  # noqa: F811
+    """An `importer worker` process that may deliver to 127.0.0.1."""
+    env = os.environ | {
+        "DATABASE_URL": production.database_url, "BROKER_URL": production.broker_url,
+        "IMPORTER_QUEUE_PREFIX": production.queue_prefix, "IMPORTER_DATA_DIR": str(production.data_dir),
+        "IMPORTER_WEBHOOK_ALLOW_PRIVATE": "true",
+    }
+    process = subprocess.Popen([str(Path(sys.executable).parent / "importer"), "worker", "--processes", "1",
+                                "--threads", "2"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_worker_processes_send_the_changes_they_make(production, allowing_worker, receiver):  # noqa: F811
+    with TestClient(create_app(production.with_changes(webhook_allow_private=True))) as client:
+        token = issue_token(client.app.state.services.db).token
+        data_of(create(client, token, receiver.url))
+        import_id = imported(client, token)
+        bodies = [verified(request) for request in receiver.wait_for(4)]
+    assert sorted(b["import"]["status"] for b in bodies) == sorted(["VALIDATING", "VALIDATED", "IMPORTING", "IMPORTED"])
+    assert {b["import"]["id"] for b in bodies} == {import_id}
