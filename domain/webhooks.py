@@ -216,13 +216,17 @@ class WebhookAnnouncer:
             webhooks = session.exec(select(Webhook).where(
                 Webhook.organisation_id.in_({change.organisation_id for change in changes}))).all()
         for change in changes:
-            events = [WebhookEvent.IMPORT_STATUS_CHANGED] + ([WebhookEvent.IMPORT_FINISHED]
-                                                             if change.status in FINISHED else [])
-            for webhook in webhooks:
-                for name in (e.value for e in events if e.value in webhook.events):
-                    if webhook.organisation_id == change.organisation_id:
-                        body = json.dumps({"event": name, "import": change.fields}, separators=(",", ":"))
+            for name in events_of(change.status):
+                body = json.dumps({"event": name, "import": change.fields}, separators=(",", ":"))
+                for webhook in webhooks:
+                    if webhook.organisation_id == change.organisation_id and name in webhook.events:
                         self.queue.deliver_webhook(webhook.id, change.import_id, name, body)
+
+
+def events_of(status: ImportStatus) -> list[str]:
+    """The events a change to `status` is."""
+    finished = [WebhookEvent.IMPORT_FINISHED.value] if status in FINISHED else []
+    return [WebhookEvent.IMPORT_STATUS_CHANGED.value, *finished]
 
 
 def watch_status_changes(db: Database, queue: WebhookQueue) -> None:
@@ -243,6 +247,15 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """How one delivery attempt went: the answer's status code, or why none came."""
+
+    status_code: int | None = None
+    error: str | None = None
+    retry: bool = False
+
+
 class WebhookSender:
     """Sends one delivery and logs the attempt; raises DeliveryFailed when it is worth retrying
     (no answer, or a 5xx answer)."""
@@ -257,21 +270,19 @@ class WebhookSender:
             webhook = session.get(Webhook, webhook_id)
         if webhook is None:
             return  # deleted since
-        status_code, error = self._post(webhook, event_name, body)
+        outcome = self._post(webhook, event_name, body)
         with self.db.write() as session:
-            session.add(WebhookDelivery(webhook_id=webhook_id, import_id=import_id, event=event_name,
-                                        status_code=status_code, error=error and error[:MAX_ERROR_CHARS],
-                                        attempt=attempt))
-        if status_code is None and error is not None and not error.startswith("refused"):
-            raise DeliveryFailed(error)
-        if status_code is not None and status_code >= 500:
-            raise DeliveryFailed(f"the receiver answered {status_code}")
+            if session.get(Webhook, webhook_id) is not None:
+                session.add(WebhookDelivery(webhook_id=webhook_id, import_id=import_id, event=event_name,
+                                            status_code=outcome.status_code, error=outcome.error, attempt=attempt))
+        if outcome.retry:
+            raise DeliveryFailed(outcome.error or f"the receiver answered {outcome.status_code}")
 
-    def _post(self, webhook: Webhook, event_name: str, body: str) -> tuple[int | None, str | None]:
+    def _post(self, webhook: Webhook, event_name: str, body: str) -> Attempt:
         try:  # again at each attempt: the host may resolve elsewhere now
             check_url(webhook.url, allow_private=self.settings.webhook_allow_private)
         except BadInput as refused:
-            return None, f"refused: {refused.message}"
+            return Attempt(error=_short(f"refused: {refused.message}"))
         timestamp = str(int(time.time()))
         request = urllib.request.Request(webhook.url, data=body.encode(), method="POST", headers={
             "Content-Type": "application/json", "User-Agent": "importer-webhooks",
@@ -280,9 +291,12 @@ class WebhookSender:
         })
         try:
             with _OPENER.open(request, timeout=self.settings.webhook_timeout_seconds) as response:
-                return response.status, None
+                return Attempt(status_code=response.status)
         except urllib.error.HTTPError as answer:
-            return answer.code, None
+            return Attempt(status_code=answer.code, retry=answer.code >= 500)
         except (urllib.error.URLError, OSError) as failure:
-            reason = getattr(failure, "reason", failure)
-            return None, f"no answer: {reason}"
+            return Attempt(error=_short(f"no answer: {getattr(failure, 'reason', failure)}"), retry=True)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS - 1] + "…"

@@ -184,6 +184,16 @@ def test_a_receiver_that_fails_is_tried_again_and_the_log_shows_each_attempt(cli
     assert [(d["attempt"], d["statusCode"]) for d in deliveries] == [(1, 500), (2, 200)]
 
 
+def test_a_receiver_that_refuses_is_not_tried_again(client, token, receiver):
+    receiver.answers = [410]
+    data_of(create(client, token, receiver.url, ["IMPORT_FINISHED"]))
+    imported(client, token)
+    delivered(client)
+    assert len(receiver.requests) == 1
+    deliveries = data_of(gql(client, LIST, token=token))["webhooks"][0]["deliveries"]
+    assert [(d["attempt"], d["statusCode"], d["error"]) for d in deliveries] == [(1, 410, None)]
+
+
 def test_the_import_finishes_when_the_receiver_never_answers(client, token, receiver):
     receiver.answers = ["hang"] * 100
     data_of(create(client, token, receiver.url))
