@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,7 +33,7 @@ from domain.db import Database
 from domain.errors import BadInput, NotFound
 from domain.lifecycle import summary
 from domain.mapping import missing_required
-from domain.models import Import, ImportMode, Role, Webhook, WebhookDelivery, as_utc
+from domain.models import Import, ImportMode, Role, Webhook, WebhookDelivery, as_utc, utcnow
 from domain.options import ReadOptions
 from domain.ports import WebhookQueue
 from domain.settings import Settings
@@ -46,6 +46,7 @@ MAX_WEBHOOKS = 20  # per organisation
 MAX_URL_CHARS = 2000
 SECRET_CHARS = (16, 200)
 MAX_ERROR_CHARS = 500
+KEEP_DELIVERIES = timedelta(days=30)  # the log of older attempts is dropped as new ones come
 CHANGES_KEY = "importer.import_status_changes"
 
 
@@ -275,6 +276,8 @@ class WebhookSender:
             if session.get(Webhook, webhook_id) is not None:
                 session.add(WebhookDelivery(webhook_id=webhook_id, import_id=import_id, event=event_name,
                                             status_code=outcome.status_code, error=outcome.error, attempt=attempt))
+                session.exec(delete(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id,
+                                                           WebhookDelivery.created_at < utcnow() - KEEP_DELIVERIES))
         if outcome.retry:
             raise DeliveryFailed(outcome.error or f"the receiver answered {outcome.status_code}")
 
