@@ -118,11 +118,17 @@ def _owned(session: Session, principal: Principal, webhook_id: uuid.UUID) -> Web
 def check_url(url: str, *, allow_private: bool) -> str:
     """The URL if it is http(s) and every address its host resolves to is public (or private
     ones are allowed), else BadInput saying why."""
-    parts = urlsplit(url)
+    if len(url) > MAX_URL_CHARS or any(char.isspace() or not char.isprintable() for char in url):
+        raise BadInput(f"A webhook URL has at most {MAX_URL_CHARS} characters, and no spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port out of range raises here)
+    except ValueError as error:
+        raise BadInput(f"The webhook URL cannot be read ({error}).") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BadInput("A webhook URL starts with http:// or https:// and names a host.")
-    if len(url) > MAX_URL_CHARS:
-        raise BadInput(f"A webhook URL has at most {MAX_URL_CHARS} characters.")
+    if parts.username is not None or parts.password is not None:
+        raise BadInput("A webhook URL carries no user name or password: the receiver checks the signature instead.")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         found = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)

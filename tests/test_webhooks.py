@@ -213,9 +213,12 @@ def test_private_addresses_are_refused_unless_allowed(tmp_path, receiver):
             result = create(strict, admin, url)
             assert error_code(result) == "BAD_INPUT", url
             assert "IMPORTER_WEBHOOK_ALLOW_PRIVATE" in result["errors"][0]["message"]
-        for url in ("ftp://example.com/x", "not a url", "https:///nohost"):
+        for url in ("ftp://example.com/x", "not a url", "https:///nohost", "https://user:pw@93.184.215.14/",
+                    "https://93.184.215.14:99999/", "https://93.184.215.14/a b"):
             assert error_code(create(strict, admin, url)) == "BAD_INPUT", url
         assert data_of(gql(strict, LIST, token=admin))["webhooks"] == []
+        public = data_of(create(strict, admin, "https://93.184.215.14/hooks"))["createWebhook"]
+        assert public["url"] == "https://93.184.215.14/hooks"
 
 
 def test_bad_secrets_and_no_events_are_refused(client, token, receiver):
