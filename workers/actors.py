@@ -15,7 +15,7 @@ from domain.webhooks import DeliveryFailed, WebhookSender
 VALIDATION_TIME_LIMIT_MS = 6 * 60 * 60 * 1000
 CHUNK_TIME_LIMIT_MS = 10 * 60 * 1000
 # A webhook that cannot be reached, or answers 5xx, is tried again after 1 s, 2 s, 4 s... up to
-# 10 minutes apart, 10 attempts in all (about 20 minutes); other failures are not retried.
+# 10 minutes apart (with jitter), 10 attempts over 10 to 20 minutes; other failures are not retried.
 WEBHOOK_RETRIES = 9
 WEBHOOK_MIN_BACKOFF_MS = 1000
 WEBHOOK_MAX_BACKOFF_MS = 10 * 60 * 1000
