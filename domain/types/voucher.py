@@ -56,10 +56,12 @@ VOUCHER = ImportTypeSpec(
                   description="The treatment or class the voucher pays for, instead of a value."),
         FieldSpec("issued_on", "Issue date", FieldKind.DATE, required=True,
                   aliases=("issued", "issue date", "purchase date", "sold on", "date issued"), example="2024-12-01",
-                  description="2024-12-01 or the day-first 01/12/2024."),
+                  description="2024-12-01, 01/12/2024 or 12/01/2024: day or month first as the column's dates "
+                              "show, else dateOrder."),
         FieldSpec("expires_on", "Expiry date", FieldKind.DATE,
                   aliases=("expires", "expiry", "expiry date", "valid until", "expiration date"), example="2025-12-01",
-                  description="After the issue date; blank never expires."),
+                  description="After the issue date; blank never expires. Write four-digit years: a two-digit "
+                              "year is never read as one in the future."),
         FieldSpec("recipient_name", "Recipient name", aliases=("recipient", "to", "for"), example="Grace Hopper"),
         FieldSpec("recipient_email", "Recipient email", FieldKind.EMAIL, max_length=320,
                   aliases=("recipient email", "email", "to email"), example="grace@example.com"),
