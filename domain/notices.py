@@ -20,6 +20,7 @@ class NoticeCode(str, enum.Enum):
     APOSTROPHE_REMOVED = "APOSTROPHE_REMOVED"  # a text-forcing leading apostrophe was taken off cells
     DECIMAL_SEPARATOR = "DECIMAL_SEPARATOR"  # numbers were read with a decimal comma
     COLUMN_NOT_MAPPED = "COLUMN_NOT_MAPPED"  # a column that looks like a field was left unmapped on purpose
+    AUTO_START_SKIPPED = "AUTO_START_SKIPPED"  # an import asked to start by itself waits: why (a field, no valid row)
 
 
 class Control(str, enum.Enum):

@@ -14,13 +14,14 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
+from domain import auto_start
 from domain.bulk import insert_many
 from domain.date_columns import DATE_NOTICES, ColumnDates, DateDecision
 from domain.db import Database
 from domain.lifecycle import fail_validation, finish_import, finish_rollback, finish_validation, is_waiting, percent
 from domain.mapping import column_indexes, missing_required
 from domain.models import Import, ImportRow, RowStatus, utcnow
-from domain.notices import VALUE_NOTICES, Notice, merge_notices
+from domain.notices import VALUE_NOTICES, Notice, NoticeCode, merge_notices
 from domain.options import ReadOptions
 from domain.organisations import default_date_order
 from domain.ports import ProgressPublisher, TaskQueue
@@ -29,7 +30,7 @@ from domain.rows import FIRST_DATA_ROW, claim_rows, has_rows, last_row_number
 from domain.errors import ImportErrorCode
 from domain.files import FileProblem, reader, stored_format
 from domain.reading import LimitProblem
-from domain.scheduling import enqueue_import, enqueue_started, organisations_waiting, promote_waiting
+from domain.scheduling import enqueue_import, enqueue_started, organisations_waiting, promote_waiting, start_validated
 from domain.settings import Settings
 from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
@@ -156,6 +157,24 @@ class Processor:
             finish_validation(current)
             current.notices = merge_notices(current.notices, notices, VALUE_NOTICES)
             session.add(current)
+            started = self._start_by_itself(session, current, spec)
+        enqueue_started(self.queue, self.publisher, self.settings, started)
+
+    def _start_by_itself(self, session: Session, record: Import, spec: ImportTypeSpec) -> list[Import]:
+        """An import created with autoStart, just VALIDATED: start it in the same transaction
+        (nobody sees it VALIDATED, nobody can start it twice) if its request's conditions hold,
+        else leave it VALIDATED with an AUTO_START_SKIPPED notice saying why. The imports whose
+        turn has come."""
+        request = ReadOptions.from_json(record.options).auto_start
+        if request is None:
+            return []
+        notice = auto_start.skipped(record, spec, request)
+        record.notices = merge_notices(record.notices, [notice] if notice else [], {NoticeCode.AUTO_START_SKIPPED})
+        session.add(record)
+        if notice is not None:
+            return []
+        session.flush()  # VALIDATED is a status change of its own: webhooks hear it, then IMPORTING
+        return start_validated(session, record, limit=self.settings.max_running_imports_per_organisation)
 
     def _check_against_records(self, record: Import, spec: ImportTypeSpec) -> None:
         """Mark invalid the valid rows the import would refuse today (a key an existing

@@ -18,14 +18,35 @@ from sqlmodel import Session, select
 from domain.access import owned_import
 from domain.auth import Principal
 from domain.db import Database
-from domain.lifecycle import take_slot, wait_for_slot
-from domain.models import Import, Organisation
+from domain.errors import BadInput
+from domain.lifecycle import begin_import, finish_import, take_slot, wait_for_slot
+from domain.mapping import missing_required
+from domain.models import Import, ImportMode, Organisation
 from domain.ports import ProgressPublisher, TaskQueue
 from domain.settings import Settings
 from domain.status import ImportStatus
+from domain.types import get_type
 
 # A started import waiting for a slot.
 _WAITING = (Import.status == ImportStatus.IMPORTING.value, Import.queued_at.is_not(None))
+
+
+def start_validated(session: Session, record: Import, *, limit: int) -> list[Import]:
+    """Start a VALIDATED import (startImport, or by itself once validated): one with no valid
+    row is IMPORTED at once, others start or wait for a slot (start_or_queue). Returns the
+    imports whose turn has come, for enqueue_started once the transaction has committed.
+    BadInput for a VALIDATE-mode import or a required field with no column."""
+    if record.mode == ImportMode.VALIDATE.value:
+        raise BadInput("This import's mode is VALIDATE: it only validates. Upload the file again with mode STORE to import it.")
+    missing = missing_required(record.mapping, get_type(record.type))
+    if missing:
+        raise BadInput(f"Map a column to {', '.join(missing)} with updateImportMapping before starting.")
+    if record.total_rows == record.failed_validation_rows:
+        begin_import(record)
+        finish_import(record)
+        session.add(record)
+        return []
+    return start_or_queue(session, record, limit=limit)
 
 
 def start_or_queue(session: Session, record: Import, *, limit: int) -> list[Import]:

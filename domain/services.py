@@ -16,20 +16,20 @@ from domain.access import owned_import, require_role
 from domain.auth import Principal
 from domain.db import Database
 from domain.errors import BadFile, BadInput
-from domain import idempotency
+from domain import auto_start, idempotency
 from domain.idempotency import CREATE_IMPORT, START_IMPORT, HashingReader, KeyTaken, checked_key
 from domain.files import READING_NOTICES, Examined, FileProblem, ReadOptionProblem, examine, header, reading_notices
 from domain.encodings import codec_name
 from domain.logs import note
-from domain.lifecycle import begin_import, begin_rollback, finish_import, finish_rollback, is_waiting, move
-from domain.mapping import checked_mapping, mapping_notices, missing_required, propose_mapping
+from domain.lifecycle import begin_rollback, finish_rollback, is_waiting, move
+from domain.mapping import checked_mapping, mapping_notices, propose_mapping
 from domain.notices import NoticeCode, merge_notices
 from domain.mappings import saved_entries
 from domain.options import ReadOptions
 from domain.models import Import, ImportMode, ImportRow, Role, RowStatus
 from domain.ports import ProgressPublisher, TaskQueue
 from domain.rows import has_rows
-from domain.scheduling import enqueue_started, lanes_for, promote_waiting, start_or_queue
+from domain.scheduling import enqueue_started, lanes_for, promote_waiting, start_validated
 from domain.settings import Settings
 from domain.status import ImportStatus, check_move
 from domain.storage import save_upload, upload_path
@@ -77,6 +77,8 @@ class ImportService:
         otherwise they are detected, and what was decided is stored as notices. Raises
         BadFile when the file cannot be read (nothing is kept), BadInput for a bad type,
         mapping or option (an unknown encoding, a header row that is blank or past the end).
+        With `options.auto_start`, the import starts by itself when validation ends, if the
+        request's conditions hold (domain/auto_start.py); a remap keeps the request.
         With `idempotency_key`, a repeat of a request that created an import (same key, same
         file and arguments) returns that import as it is now and keeps nothing of its own;
         IdempotencyConflict when the key came with a different request.
@@ -200,7 +202,7 @@ class ImportService:
                 _apply_reading(record, examined, headers)
             record.mapping = entries
             record.notices = merge_notices(record.notices, mapping_notices(headers, spec, entries),
-                                           {NoticeCode.COLUMN_NOT_MAPPED})
+                                           {NoticeCode.COLUMN_NOT_MAPPED, NoticeCode.AUTO_START_SKIPPED})
             record.validation_run += 1
             record.total_rows = record.failed_validation_rows = record.progress = 0
             record.error_message = record.error_code = None
@@ -234,17 +236,7 @@ class ImportService:
             record = owned_import(session, principal, import_id, lock=True)
             if key is not None:
                 idempotency.remember(session, principal, START_IMPORT, key, fingerprint, import_id)
-            if record.mode == ImportMode.VALIDATE.value:
-                raise BadInput("This import's mode is VALIDATE: it only validates. Upload the file again with mode STORE to import it.")
-            missing = missing_required(record.mapping, get_type(record.type))
-            if missing:
-                raise BadInput(f"Map a column to {', '.join(missing)} with updateImportMapping before starting.")
-            if record.total_rows == record.failed_validation_rows:
-                begin_import(record)
-                finish_import(record)
-                started = []
-            else:
-                started = start_or_queue(session, record, limit=self.settings.max_running_imports_per_organisation)
+            started = start_validated(session, record, limit=self.settings.max_running_imports_per_organisation)
             session.add(record)
         enqueue_started(self.queue, self.publisher, self.settings, started)
         self.publisher.publish(import_id)
@@ -303,7 +295,9 @@ def _read_file_header(path, sheet, limits, *, options: ReadOptions, spec: Import
 
 def _checked_options(options: ReadOptions) -> ReadOptions:
     """The options with the encoding's stored name ("windows-1252" -> "cp1252"); BadInput for an
-    unknown encoding or a header row below 1."""
+    unknown encoding, a header row below 1 or an auto-start confidence outside 0 to 1."""
+    if options.auto_start is not None:
+        auto_start.checked(options.auto_start)
     if options.header_row is not None and options.header_row < 1:
         raise BadInput(f"headerRow must be 1 or more (1 is the file's first line); {options.header_row} is not.")
     if options.encoding is None:

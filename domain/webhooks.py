@@ -170,6 +170,8 @@ def public_fields(record: Import) -> dict[str, Any]:
         "rolledBackAt": _time(record.rolled_back_at), "encoding": record.encoding, "headerRow": record.header_row,
         "dateOrder": options.date_order.name if options.date_order else None,
         "decimalSeparator": options.decimal_separator, "summary": summary(record),
+        "autoStart": ({"minConfidence": options.auto_start.min_confidence, "policy": options.auto_start.policy.name}
+                      if options.auto_start else None),
     }
 
 

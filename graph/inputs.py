@@ -9,11 +9,13 @@ import strawberry
 from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
+from domain.auto_start import AutoStart
+from domain.auto_start import CommitPolicy as DomainCommitPolicy
 from domain.errors import BadInput, NotFound
 from domain.queries import ImportFilter
 from domain.options import DateOrder as DomainDateOrder
 from domain.options import ReadOptions
-from graph.types import DateOrder, ImportKind, ImportMode, ImportStatus
+from graph.types import CommitPolicy, DateOrder, ImportKind, ImportMode, ImportStatus
 
 DATE_ORDER_HELP = ("The order of ambiguous date columns (all parts 12 or less); a column whose dates prove "
                    "an order is read in that order. Default: your organisation's (organisationSettings).")
@@ -52,6 +54,20 @@ class MappingInput:
     field: str | None = strawberry.field(description="A field name from importTypes; null ignores the column.")
 
 
+@strawberry.input(description=(
+    "Start the import by itself when validation ends, with no startImport: if every required field is mapped "
+    "with at least `minConfidence` (a mapping you give counts as 1.0; a full name stands in for first and last "
+    "name) and the rows fit `policy`. Otherwise it waits at VALIDATED with an AUTO_START_SKIPPED notice saying "
+    "why; a VALIDATE-mode import never starts. A remap (updateImportMapping) keeps the request."))
+class AutoStartInput:
+    min_confidence: float = strawberry.field(description="0 to 1: the least mapping confidence of a required field.")
+    policy: CommitPolicy = strawberry.field(default=DomainCommitPolicy.SKIP_INVALID,  # type: ignore[valid-type]
+                                            description="Which validation outcomes may start; default SKIP_INVALID.")
+
+    def to_domain(self) -> AutoStart:
+        return AutoStart(min_confidence=self.min_confidence, policy=DomainCommitPolicy(self.policy.value))
+
+
 @strawberry.input
 class CreateImportInput:
     type: ImportKind
@@ -70,9 +86,12 @@ class CreateImportInput:
     header_row: int | None = strawberry.field(default=None, description=HEADER_ROW_HELP)
     decimal_separator: str | None = strawberry.field(default=None, description=DECIMAL_HELP)
     idempotency_key: str | None = strawberry.field(default=None, description=CREATE_IDEMPOTENCY_HELP)
+    auto_start: AutoStartInput | None = strawberry.field(
+        default=None, description="Start by itself once validated, if sure enough; default: wait for startImport.")
 
     def read_options(self) -> ReadOptions:
-        return read_options(self.date_order, self.encoding, self.header_row, self.decimal_separator)
+        options = read_options(self.date_order, self.encoding, self.header_row, self.decimal_separator)
+        return options.replace(auto_start=self.auto_start.to_domain() if self.auto_start else None)
 
 
 @strawberry.input

@@ -18,6 +18,7 @@ from domain.samples import column_samples
 from domain.scheduling import position_in_queue
 from domain.errors import ImportErrorCode as DomainImportErrorCode
 from domain.notices import Control as DomainControl
+from domain.auto_start import CommitPolicy as DomainCommitPolicy
 from domain.notices import Notice as DomainNotice
 from domain.notices import NoticeCode as DomainNoticeCode
 from domain.options import DateOrder as DomainDateOrder
@@ -92,6 +93,10 @@ NoticeControl = strawberry.enum(
     enum.Enum("NoticeControl", {control.name: control.value for control in DomainControl}),
     description="The createImport / updateImportMapping input that changes a notice's decision.",
 )
+CommitPolicy = strawberry.enum(DomainCommitPolicy, name="CommitPolicy", description=(
+    "Which validation outcomes an import may start by itself with (autoStart). SKIP_INVALID: import the valid "
+    "rows and skip the invalid ones, however many; a file with no valid row is not started. It is the only "
+    "policy for now; stricter ones are to come."))
 DateOrder = strawberry.enum(DomainDateOrder, name="DateOrder",
                             description="The order of day, month and year in dates like 05/11/1990.")
 
@@ -192,6 +197,12 @@ class RowErrorConnection:
     page_info: PageInfo
 
 
+@strawberry.type(name="AutoStart", description="How an import asked to start by itself once validated (autoStart).")
+class AutoStartRequest:
+    min_confidence: float = strawberry.field(description="The least mapping confidence of a required field.")
+    policy: CommitPolicy  # type: ignore[valid-type]
+
+
 @strawberry.type(name="Import")
 class ImportObject:
     """An upload of one file, its validation, its import and its rollback."""
@@ -236,6 +247,9 @@ class ImportObject:
     notices: list[Notice] = strawberry.field(
         description="What the service decided for you while reading the file; check them before starting.")
     summary: str = strawberry.field(description="Where the import is, in words a person reads.")
+    auto_start: AutoStartRequest | None = strawberry.field(
+        description="Whether it starts by itself once validated (createImport's autoStart); null: it waits for "
+                    "startImport. When it did not, an AUTO_START_SKIPPED notice says why.")
     created_by_id: strawberry.Private[uuid.UUID]
     queued_at: strawberry.Private[datetime | None]
 
@@ -327,6 +341,8 @@ class ImportObject:
             decimal_separator=options.decimal_separator,
             notices=[Notice.from_domain(DomainNotice.from_json(item)) for item in record.notices or []],
             summary=summary(record),
+            auto_start=(AutoStartRequest(min_confidence=options.auto_start.min_confidence,
+                                         policy=options.auto_start.policy) if options.auto_start else None),
             created_by_id=record.created_by_id,
             queued_at=record.queued_at,
         )

@@ -66,8 +66,10 @@ def upload(
     preflight: bool = True,
     premier_core_mapping_id: str | None = None,
     sheet: str | None = None,
+    auto_start: dict | None = None,
 ) -> dict:
-    """createImport as a multipart request (GraphQL multipart request spec)."""
+    """createImport as a multipart request (GraphQL multipart request spec); `auto_start` is
+    the autoStart input ({"minConfidence": 0.9}), left out when None."""
     variables: dict[str, Any] = {"input": {"type": type_, "mode": mode, "file": None}}
     if mapping is not None:
         variables["input"]["mapping"] = mapping
@@ -75,6 +77,8 @@ def upload(
         variables["input"]["sheet"] = sheet
     if premier_core_mapping_id is not None:
         variables["input"]["premierCoreMappingId"] = premier_core_mapping_id
+    if auto_start is not None:
+        variables["input"]["autoStart"] = auto_start
     operations = json.dumps({"query": CREATE_IMPORT, "variables": variables})
     file_map = json.dumps({"0": ["variables.input.file"]})
     headers = auth(token) | ({"GraphQL-Preflight": "1"} if preflight else {})
