@@ -1,11 +1,13 @@
 """Hands-off imports: createImport with autoStart starts by itself once validated when every
 required field is mapped surely enough and some row is valid; otherwise it waits at VALIDATED
 with an AUTO_START_SKIPPED notice saying why. A remap keeps the request; a VALIDATE import
-never starts; the organisation's running-imports limit holds; webhooks hear it like a manual start."""
+never starts; the organisation's running-imports limit holds; webhooks hear it like a manual start.
+On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from domain.auth import issue_token
 from domain.models import Client
 from domain.settings import Settings
 from tests.helpers import client_csv, data_of, error_code, gql, settle, start, upload, watch
+from tests.services import migrated, postgres_database
 from tests.test_scheduling import one_at_a_time, state  # noqa: F401 (a fixture)
 from tests.test_webhooks import create, delivered, receiver, verified  # noqa: F401 (a fixture)
 from tests.test_workers import app_without_worker, drain
@@ -26,10 +29,15 @@ DETAILS = """query($id: ID!) { import(id: $id) { status importedRows totalRows f
 REMAP = "mutation($id: ID!, $mapping: [MappingInput!]) { updateImportMapping(id: $id, mapping: $mapping) { status } }"
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", chunk_size=3, worker_threads=2, max_upload_bytes=1_000_000,
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    base = Settings(data_dir=tmp_path / "data", chunk_size=3, worker_threads=2, max_upload_bytes=1_000_000,
                     requests_per_minute=0, webhook_allow_private=True, webhook_timeout_seconds=1)
+    if request.param == "sqlite":
+        yield base
+        return
+    with postgres_database() as url:
+        yield migrated(base.with_changes(database_url=url))
 
 
 def details(client: TestClient, token: str, import_id: str) -> dict:
