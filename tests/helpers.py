@@ -67,6 +67,7 @@ def upload(
     premier_core_mapping_id: str | None = None,
     sheet: str | None = None,
     auto_start: dict | None = None,
+    idempotency_key: str | None = None,
 ) -> dict:
     """createImport as a multipart request (GraphQL multipart request spec); `auto_start` is
     the autoStart input ({"minConfidence": 0.9}), left out when None."""
@@ -79,6 +80,8 @@ def upload(
         variables["input"]["premierCoreMappingId"] = premier_core_mapping_id
     if auto_start is not None:
         variables["input"]["autoStart"] = auto_start
+    if idempotency_key is not None:
+        variables["input"]["idempotencyKey"] = idempotency_key
     operations = json.dumps({"query": CREATE_IMPORT, "variables": variables})
     file_map = json.dumps({"0": ["variables.input.file"]})
     headers = auth(token) | ({"GraphQL-Preflight": "1"} if preflight else {})

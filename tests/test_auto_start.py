@@ -150,6 +150,16 @@ def test_an_unknown_policy_is_refused(client, token):
     assert result["errors"] and result["data"] is None
 
 
+def test_a_retried_upload_starts_once_and_another_request_with_its_key_is_a_conflict(client, db, token):
+    first = created(client, token, client_csv(4), auto_start=SURE, idempotency_key="upload-1")
+    again = created(client, token, client_csv(4), auto_start=SURE, idempotency_key="upload-1")
+    assert again == first
+    assert settle(client, token, first)["importedRows"] == 4
+    other = upload(client, client_csv(4), token=token, auto_start={"minConfidence": 0.5}, idempotency_key="upload-1")
+    assert error_code(other) == "IDEMPOTENCY_CONFLICT"
+    assert stored_clients(db, first) == 4
+
+
 def test_an_auto_started_import_waits_for_a_slot_like_a_manual_start(one_at_a_time):  # noqa: F811
     with app_without_worker(one_at_a_time) as client:
         runtime = client.app.state.runtime
