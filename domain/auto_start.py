@@ -64,8 +64,9 @@ def skipped(record: Import, spec: ImportTypeSpec, request: AutoStart) -> Notice 
                        "then start it, or confirm the mapping with updateImportMapping to have it start "
                        "after validation.", column=column, value=field, control=Control.MAPPING)
     if record.total_rows == record.failed_validation_rows:
-        return _notice(f"It was not started: none of its {record.total_rows:,} rows is valid, so there is "
-                       "nothing to import. Fix the file and upload it again, or change the mapping.")
+        rows = "its only row is not" if record.total_rows == 1 else f"none of its {record.total_rows:,} rows is"
+        return _notice(f"It was not started: {rows} valid, so there is nothing to import. Fix the file and "
+                       "upload it again, or change the mapping.")
     return None
 
 

@@ -173,7 +173,8 @@ class ImportService:
         headers if they changed. An ERRORED import (a wrong header row...) is fixed this way.
         Raises BadInput for a bad mapping or option (nothing changes), BadFile when the file
         cannot be read with the new options, InvalidTransition when the import is not
-        VALIDATED or ERRORED."""
+        VALIDATED or ERRORED. An autoStart request is kept: the import starts by itself after
+        the new validation if its conditions hold then (the last AUTO_START_SKIPPED is dropped)."""
         require_role(principal, Role.MEMBER)
         with self.db.read() as session:
             seen = owned_import(session, principal, import_id)

@@ -114,6 +114,10 @@ def test_a_file_with_no_valid_row_waits_with_a_notice(client, token):
     assert "none of its 2 rows is valid" in notice["message"]
     assert notice["control"] is None
 
+    one = created(client, token, b"first_name,last_name,email\nAda,Lovelace,nope\n", auto_start=SURE)
+    assert settle(client, token, one)["status"] == "VALIDATED"
+    assert "its only row is not valid" in skipped(details(client, token, one))[0]["message"]
+
 
 def test_a_validate_import_never_starts(client, token):
     import_id = created(client, token, client_csv(3), mode="VALIDATE", auto_start=SURE)
@@ -136,6 +140,19 @@ def test_a_remap_keeps_the_request_and_starts_it_once_the_mapping_is_sure(client
     assert (found["importedRows"], skipped(found)) == (2, [])
     assert found["autoStart"]["minConfidence"] == 0.95
     assert stored_clients(db, import_id) == 2
+
+
+def test_an_import_errored_for_a_missing_field_starts_once_a_person_maps_it(client, db, token):
+    content = b"first_name,last_name,Correo\nAda,Lovelace,ada@example.com\n"
+    import_id = created(client, token, content, auto_start=SURE)
+    errored = settle(client, token, import_id)
+    assert (errored["status"], errored["missingRequiredFields"]) == ("ERRORED", ["email"])
+
+    mapping = [{"column": "first_name", "field": "first_name"}, {"column": "last_name", "field": "last_name"},
+               {"column": "Correo", "field": "email"}]
+    data_of(gql(client, REMAP, {"id": import_id, "mapping": mapping}, token=token))
+    assert settle(client, token, import_id)["status"] == "IMPORTED"
+    assert stored_clients(db, import_id) == 1
 
 
 @pytest.mark.parametrize("confidence", [-0.1, 1.5])
