@@ -26,24 +26,32 @@ export class History {
     this.typeLabel = typeLabel;
     this.importLabel = importLabel;
     this.after = null;
+    this.ticket = 0; // the latest request: an older answer that arrives later is dropped
   }
 
   async show() {
-    this.after = null;
-    $("history-table").tBodies[0].replaceChildren();
-    await this.more();
+    await this.load({ fresh: true });
   }
 
   async more() {
-    const data = await request(HISTORY, { first: PAGE_SIZE, after: this.after, filter: filter() });
+    await this.load({ fresh: false });
+  }
+
+  async load({ fresh }) {
+    const ticket = ++this.ticket;
+    const data = await request(HISTORY, { first: PAGE_SIZE, after: fresh ? null : this.after, filter: filter() });
+    if (ticket !== this.ticket) return;
     const page = data.imports;
-    for (const edge of page.edges) $("history-table").tBodies[0].append(this.row(edge.node));
-    if (!$("history-table").tBodies[0].rows.length) {
+    const body = $("history-table").tBodies[0];
+    const rows = page.edges.map((edge) => this.row(edge.node));
+    if (fresh) body.replaceChildren(...rows);
+    else body.append(...rows);
+    if (!body.rows.length) {
       const empty = document.createElement("tr");
       const note = cell("No imports match.");
       note.colSpan = 6;
       empty.append(note);
-      $("history-table").tBodies[0].append(empty);
+      body.append(empty);
     }
     labelCells($("history-table"));
     this.after = page.pageInfo.endCursor;
