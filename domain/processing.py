@@ -42,6 +42,8 @@ from domain.writing import is_partial, refusals, row_validator, undo_chunk, writ
 log = logging.getLogger(__name__)
 
 VALIDATION_BATCH = 2000
+DATE_PASS_SHARE = 20  # % of validation's progress given to reading the date columns first
+CHECK_START = 90  # ... and where checking the valid rows against existing records starts
 
 
 class StaleWork(Exception):
@@ -90,12 +92,13 @@ class Processor:
             self._store_date_notices(record, [notice for decision in dates.values() for notice in decision.notices()])
             validator = row_validator(record, spec, partial=is_partial(record),
                                       date_orders={name: decision.order for name, decision in dates.items()})
+            start = DATE_PASS_SHARE if dates else 0  # the date pass was the first part of the work
             for row_number, cells in rows.rows():
                 if row_number <= record.header_row or row_number <= done_through:
                     continue
                 batch.append(_row_values(record.id, row_number, cells, validator.validate(cells)))
                 if len(batch) >= VALIDATION_BATCH:
-                    self._store_rows(record, batch, progress=min(99, int(rows.fraction_done() * 100)))
+                    self._store_rows(record, batch, progress=_share(start, CHECK_START, rows.fraction_done()))
                     batch = []
         except LimitProblem as problem:
             self._fail(record, problem.error().message, ImportErrorCode(problem.code))
@@ -103,7 +106,7 @@ class Processor:
         except FileProblem as problem:
             self._fail(record, f"The file cannot be read: {problem.message}.", ImportErrorCode.BAD_FILE)
             return
-        self._store_rows(record, batch, progress=99)
+        self._store_rows(record, batch, progress=CHECK_START)
         self._finish_validation(record, spec, [*apostrophe_notices(validator), *_decimal_notices(record, spec)])
 
     def _date_decisions(self, record: Import, spec: ImportTypeSpec) -> dict[str, DateDecision]:
@@ -123,7 +126,17 @@ class Processor:
                 continue
             for index, dates in found.items():
                 dates.add(row_number, cell_text(cells, index))
+            if row_number % VALIDATION_BATCH == 0:
+                self._report_progress(record, _share(0, DATE_PASS_SHARE, source.fraction_done()))
         return {columns[index]: dates.decide(chosen=chosen, default=default) for index, dates in found.items()}
+
+    def _report_progress(self, record: Import, progress: int) -> None:
+        """Progress of work that stores nothing yet (never backwards, as after a resume)."""
+        if progress > record.progress:
+            with self.db.write() as session:
+                _claim_validation(session, record, total=0, invalid=0, progress=progress)
+            record.progress = progress
+            self.publisher.publish(record.id)
 
     def _store_date_notices(self, record: Import, notices: list[Notice]) -> None:
         """Put this validation's date notices in place of the last one's, before rows are
@@ -148,7 +161,7 @@ class Processor:
             for batch in _repeated_keys(session, record.id):
                 with self.db.write() as writing:
                     marked = _mark_duplicates(writing, record, spec, batch)
-                    _claim_validation(writing, record, total=0, invalid=marked, progress=99)
+                    _claim_validation(writing, record, total=0, invalid=marked, progress=CHECK_START)
                 self.publisher.publish(record.id)
         self._check_against_records(record, spec)
         with self.db.write() as session:
@@ -180,7 +193,7 @@ class Processor:
         """Mark invalid the valid rows the import would refuse today (a key an existing
         record has in STORE, no record to update in UPDATE, a missing reference), so the
         review and VALIDATE mode show what startImport will do."""
-        after = 0
+        after, last = 0, self._last_stored_row(record.id)
         while True:
             with self.db.write() as session:
                 rows = session.exec(select(ImportRow.row_number, ImportRow.cells)
@@ -191,9 +204,9 @@ class Processor:
                     return
                 refused = refusals(session, record, spec, rows)
                 _mark_refused(session, record, refused)
-                _claim_validation(session, record, total=0, invalid=len(refused), progress=99)
-            if refused:
-                self.publisher.publish(record.id)
+                _claim_validation(session, record, total=0, invalid=len(refused),
+                                  progress=_share(CHECK_START, 99, rows[-1].row_number / last))
+            self.publisher.publish(record.id)
             after = rows[-1].row_number
 
     def give_up_validation(self, import_id: uuid.UUID, reference: str) -> None:
@@ -354,6 +367,11 @@ class Processor:
         elif status is ImportStatus.ROLLING_BACK:
             for _ in range(self.settings.lanes):
                 self.queue.rollback_next_chunk(import_id)
+
+
+def _share(start: int, end: int, fraction: float) -> int:
+    """Progress in [start, end] for `fraction` (0..1) of a step's work."""
+    return min(end, start + int((end - start) * fraction))
 
 
 def _decimal_notices(record: Import, spec: ImportTypeSpec) -> list[Notice]:
