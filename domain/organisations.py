@@ -36,8 +36,7 @@ def update_organisation_settings(db: Database, principal: Principal, *, date_ord
 
 def default_date_order(session: Session, organisation_id) -> DateOrder:  # noqa: ANN001
     """The organisation's order for ambiguous dates (day first until it chooses another)."""
-    organisation = session.get(Organisation, organisation_id)
-    return DateOrder(organisation.date_order) if organisation and organisation.date_order else DEFAULT_DATE_ORDER
+    return _date_order(session.get(Organisation, organisation_id))
 
 
 def _organisation(session: Session, principal: Principal) -> Organisation:
@@ -45,5 +44,8 @@ def _organisation(session: Session, principal: Principal) -> Organisation:
 
 
 def _settings(organisation: Organisation) -> OrganisationSettings:
-    return OrganisationSettings(name=organisation.name,
-                                date_order=DateOrder(organisation.date_order or DEFAULT_DATE_ORDER.value))
+    return OrganisationSettings(name=organisation.name, date_order=_date_order(organisation))
+
+
+def _date_order(organisation: Organisation | None) -> DateOrder:
+    return DateOrder(organisation.date_order) if organisation and organisation.date_order else DEFAULT_DATE_ORDER

@@ -296,11 +296,14 @@ def _read_file_header(path, sheet, limits, *, options: ReadOptions, spec: Import
 
 def _checked_options(options: ReadOptions) -> ReadOptions:
     """The options with the encoding's stored name ("windows-1252" -> "cp1252"); BadInput for an
-    unknown encoding, a header row below 1 or an auto-start confidence outside 0 to 1."""
+    unknown encoding, a header row below 1, a decimal separator other than '.' or ',', or an
+    auto-start confidence outside 0 to 1."""
     if options.auto_start is not None:
         auto_start.checked(options.auto_start)
     if options.header_row is not None and options.header_row < 1:
         raise BadInput(f"headerRow must be 1 or more (1 is the file's first line); {options.header_row} is not.")
+    if options.decimal_separator not in (None, ".", ","):
+        raise BadInput(f"decimalSeparator must be '.' or ',', not {options.decimal_separator!r}.")
     if options.encoding is None:
         return options
     try:

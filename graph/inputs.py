@@ -116,15 +116,9 @@ class ImportFilterInput:
 
 def read_options(date_order: DateOrder | None, encoding: str | None, header_row: int | None,  # type: ignore[valid-type]
                  decimal_separator: str | None) -> ReadOptions:
-    """The read options a caller chose, checked; None leaves a decision to the service."""
-    if decimal_separator is not None and decimal_separator not in (".", ","):
-        raise BadInput(f"decimalSeparator must be '.' or ',', not {decimal_separator!r}.")
-    if header_row is not None and header_row < 1:
-        raise BadInput(f"headerRow is a row number of the file, 1 or more, not {header_row}.")
-    if encoding is not None and not encoding.strip():
-        raise BadInput("encoding must name an encoding (utf-8, windows-1252, mac_roman...), or be left out.")
+    """The read options a caller chose (the service checks them); None leaves a decision to the service."""
     return ReadOptions(date_order=DomainDateOrder(date_order.value) if date_order is not None else None,
-                       encoding=encoding.strip() if encoding else None, header_row=header_row,
+                       encoding=encoding.strip() if encoding is not None else None, header_row=header_row,
                        decimal_separator=decimal_separator)
 
 

@@ -246,3 +246,12 @@ def test_imports_are_listed_newest_first_with_filters(client, token, other_token
 def client_id(db, email: str) -> int:  # noqa: ANN001
     with db.read() as session:
         return session.exec(select(Client.id).where(Client.email == email)).one()
+
+
+def test_a_decimal_separator_other_than_point_or_comma_is_refused(client, token):
+    created = data_of(upload(client, client_csv(2), token=token))["createImport"]
+    settle(client, token, created["id"])
+    answer = gql(client, 'mutation($id: ID!) { updateImportMapping(id: $id, decimalSeparator: ";") { id } }',
+                 {"id": created["id"]}, token=token)
+    assert error_code(answer) == "BAD_INPUT"
+    assert answer["errors"][0]["message"] == "decimalSeparator must be '.' or ',', not ';'."
