@@ -12,7 +12,8 @@ from domain.header_row import LOOKED_AT, find_header_row
 from domain.limits import FileLimits
 from domain.notices import Control, Notice, NoticeCode
 from domain.options import ReadOptions
-from domain.reading import (BLOCK, EncodingProblem, FileFormat, FileProblem, LimitProblem, RowReader, clean_header,
+from domain.encodings import BLOCK
+from domain.reading import (EncodingProblem, FileFormat, FileProblem, LimitProblem, RowReader, clean_header,
                             sniff)
 from domain.xlsx import XlsxReader, is_xlsx
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from domain.encodings import BLOCK, EncodingGuess, detect_encoding, given_encoding
+from domain.encodings import EncodingGuess, detect_encoding, given_encoding
 from domain.errors import ImportErrorCode, LimitExceeded
 from domain.limits import FileLimits
 
