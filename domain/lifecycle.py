@@ -79,8 +79,9 @@ def summary(record: Import) -> str:
     if status is ImportStatus.VALIDATING:
         return f"Checking the rows ({record.progress} %)."
     if status is ImportStatus.VALIDATED:
-        return (f"{valid:,} of {record.total_rows:,} rows are valid and will be imported; "
-                f"{record.failed_validation_rows:,} have problems and will be skipped.")
+        problems = record.failed_validation_rows
+        return (f"{valid:,} of {record.total_rows:,} {_rows_are(record.total_rows)} valid and will be imported; "
+                f"{problems:,} {'has' if problems == 1 else 'have'} problems and will be skipped.")
     if status is ImportStatus.IMPORTING:
         if is_waiting(record):
             return "Waiting for another import of your organisation to finish."
@@ -102,3 +103,7 @@ def _imported_summary(record: Import, valid: int) -> str:
     failed = f"; {record.failed_import_rows:,} failed at import" if record.failed_import_rows else ""
     skipped = f"; {record.failed_validation_rows:,} skipped as invalid" if record.failed_validation_rows else ""
     return f"Imported {record.imported_rows:,} of {valid:,} valid rows{failed}{skipped}."
+
+
+def _rows_are(total: int) -> str:
+    return "row is" if total == 1 else "rows are"

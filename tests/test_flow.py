@@ -255,3 +255,10 @@ def test_a_decimal_separator_other_than_point_or_comma_is_refused(client, token)
                  {"id": created["id"]}, token=token)
     assert error_code(answer) == "BAD_INPUT"
     assert answer["errors"][0]["message"] == "decimalSeparator must be '.' or ',', not ';'."
+
+
+def test_the_summary_of_one_bad_row_says_it_in_the_singular(client, token):
+    created = data_of(upload(client, (CLIENT_HEADER + "Bad,Row,nope,,,,\n").encode(), token=token))["createImport"]
+    settle(client, token, created["id"])
+    review = data_of(gql(client, ERRORS, {"id": created["id"]}, token=token))["import"]
+    assert review["summary"] == "0 of 1 row is valid and will be imported; 1 has problems and will be skipped."

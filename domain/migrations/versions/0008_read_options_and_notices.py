@@ -1,4 +1,6 @@
-"""Read options and notices (#11): imports.options (what a person chose: date order, encoding,
+"""read options and notices (#11)
+
+Read options and notices (#11): imports.options (what a person chose: date order, encoding,
 header row, decimal separator), imports.notices (what the service decided for them),
 imports.header_row (where the header is in the file), organisations.date_order (the
 default order of ambiguous dates).

@@ -1,4 +1,6 @@
-"""idempotency_keys: the keys clients send with createImport and startImport (#14), each with
+"""idempotency keys (#14)
+
+idempotency_keys: the keys clients send with createImport and startImport (#14), each with
 a fingerprint of the request and the import it produced; unique per organisation and
 operation, remembered for 24 hours.
 

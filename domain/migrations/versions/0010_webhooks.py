@@ -1,4 +1,6 @@
-"""Webhooks (#14): an organisation's URLs that hear about its imports, and the log of each
+"""webhooks (#14)
+
+Webhooks (#14): an organisation's URLs that hear about its imports, and the log of each
 delivery attempt.
 
 Revision ID: 0010
