@@ -61,6 +61,19 @@ class ImportUnderTest:
             f"the import finished before the fault: {state}"
         return state
 
+    @contextmanager
+    def held_mid_import(self, database_url: str, *, past: int = 0,
+                        what: Callable[[], str] = lambda: "") -> Iterator[HeldImport]:
+        """Once importedRows passes `past`, the import held there (held_import) with a chunk
+        under way: a fault made inside the block hits an import that is surely mid-way, whatever
+        the machine's speed. Leaving the block lets it go on."""
+        self.wait_for_progress(past=past, what=what)
+        with held_import(database_url, self.id) as held:
+            assert held.status == "importing" and past < held.imported_rows < self.valid, \
+                f"the import is not mid-way: {held.status} {held.imported_rows}/{self.valid}"
+            held.wait_for_a_chunk()
+            yield held
+
     def wait_until_finished(self, *, timeout: float = 180, what: Callable[[], str] = lambda: "") -> dict:
         return wait_for(self.counts, lambda s: s["status"] != "IMPORTING", timeout=timeout, every=0.2,
                         what=lambda: f"the import to finish {what()}")

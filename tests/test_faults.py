@@ -30,7 +30,8 @@ def test_killing_the_workers_mid_import_loses_nothing_and_duplicates_nothing(tmp
             with TestClient(create_app(settings, sweep_seconds=2)) as client:
                 sweep = client.app.state.sweep
                 run = start_import(client, valid=VALID_ROWS, invalid=INVALID_ROWS)
-                seen_at_kills = _kill_repeatedly(run, workers, diagnostics=lambda: _diagnostics(settings, workers, sweep))
+                seen_at_kills = _kill_repeatedly(run, workers, settings.database_url,
+                                                 diagnostics=lambda: _diagnostics(settings, workers, sweep))
                 # Bounded: if it never finishes, say what the queue and the sweep looked like.
                 final = run.wait_until_finished(what=lambda: f"({_diagnostics(settings, workers, sweep)})")
                 sweeps = sweep.resumes
@@ -39,18 +40,20 @@ def test_killing_the_workers_mid_import_loses_nothing_and_duplicates_nothing(tmp
         run.assert_finished_exactly_once(final, settings.database_url)
         # The messages a dead worker had fetched come back through the Redis broker's own
         # requeue of dead consumers or through the sweep, whichever is first: the number of
-        # sweeps is reported, not asserted (wait_for_progress asserts each kill was mid-import).
+        # sweeps is reported, not asserted (held_mid_import holds each kill mid-import).
 
 
-def _kill_repeatedly(run: ImportUnderTest, workers: WorkerGroup, *, diagnostics: Callable[[], str]) -> list[int]:
-    """SIGKILL the workers KILLS times, each once more rows are in, restarting them each time."""
+def _kill_repeatedly(run: ImportUnderTest, workers: WorkerGroup, database_url: str, *,
+                     diagnostics: Callable[[], str]) -> list[int]:
+    """SIGKILL the workers KILLS times, each once more rows are in and a chunk is under way
+    (the import held there), restarting them each time."""
     seen_at_kills: list[int] = []
     for _ in range(KILLS):
         past = seen_at_kills[-1] if seen_at_kills else 0
         kill = len(seen_at_kills) + 1
-        state = run.wait_for_progress(past=past, what=lambda: f"before kill {kill} ({diagnostics()})")
-        workers.kill()
-        seen_at_kills.append(state["importedRows"])
+        with run.held_mid_import(database_url, past=past, what=lambda: f"before kill {kill} ({diagnostics()})") as held:
+            workers.kill()
+            seen_at_kills.append(held.imported_rows)
         workers.start()
     return seen_at_kills
 

@@ -54,10 +54,10 @@ def test_a_database_outage_mid_import_is_reported_and_survived(tmp_path: Path):
         with worker_group(settings, processes=1, threads=2, log=tmp_path / "workers.log") as workers:
             with TestClient(create_app(settings, sweep_seconds=2)) as client:
                 run = start_import(client, valid=VALID_ROWS, invalid=INVALID_ROWS)
-                at_cut = run.wait_for_progress()["importedRows"]
-                subscription = subscribe_while_importing(client, run.token, run.id)  # open across the outage
-
-                proxy.cut()
+                with run.held_mid_import(direct.database_url) as held:  # held directly, not through the proxy
+                    at_cut = held.imported_rows
+                    subscription = subscribe_while_importing(client, run.token, run.id)  # open across the outage
+                    proxy.cut()
                 cut_at = time.monotonic()
                 _assert_clearly_unavailable(client, run.token, run.id)
                 refused = _hold_outage(proxy, since=cut_at)

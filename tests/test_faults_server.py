@@ -92,9 +92,9 @@ def test_restarting_the_server_mid_import_the_subscription_reconnects_and_sees_i
                 follower = Follower(server.url.replace("http://", "ws://") + "/graphql", token, run.id)
                 wait_for(follower.states, lambda states: any(s["importedRows"] > 0 for s in states), timeout=60,
                          what="the subscription to show rows imported")
-                at_kill = run.wait_for_progress()["importedRows"]
-
-                server.kill()
+                with run.held_mid_import(settings.database_url) as held:
+                    at_kill = held.imported_rows
+                    server.kill()
                 server.start()
                 wait_for(follower.connections, lambda count: count >= 2, timeout=60,
                          what=lambda: f"the client to reconnect ({follower.lines[-3:]}; {follower.errors()})")
