@@ -1,5 +1,8 @@
 """create_app(settings): routes, lifespan (database, progress hub, embedded worker or, with
-a broker, the Redis progress listener and the recovery sweep)."""
+a broker, the Redis progress listener and the recovery sweep).
+
+The composition root: the one module of graph/ that imports workers/ (tests/test_layers.py
+keeps it so); the rest of graph/ gets what it needs from workers/ through what is built here."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
@@ -20,7 +24,7 @@ from graph.context import Services
 from graph.downloads import error_report
 from graph.templates import template
 from graph.graphiql import graphiql_routes
-from graph.health import health, ready
+from graph.health import Readiness, health
 from graph.http import GraphQLApp
 from graph.metrics import ImportsCollector, MetricsEndpoint
 from graph.observability import add_operations_middleware
@@ -35,6 +39,8 @@ from workers.pubsub import (
     pubsub_url,
 )
 from workers.broker import queue_size
+from workers.broker import worker_metrics_environment as worker_metrics_environment  # for `importer worker`
+from workers.health import CHECK_TIMEOUT_SECONDS, check_broker
 from workers.runtime import build_runtime, start_worker
 from workers.sweep import RecoverySweep, sweep_seconds_from_env
 
@@ -102,7 +108,8 @@ def create_app(settings: Settings, *, run_worker: bool = True, sweep_seconds: fl
             Route("/imports/{import_id}/error-report.csv", error_report),
             Route("/import-types/{type}/template.csv", template),
             Route("/health", health),
-            Route("/ready", ready),
+            # Above the checks' own timeouts: a check that still hangs is reported as failed.
+            Route("/ready", Readiness(db, partial(check_broker, settings), timeout=CHECK_TIMEOUT_SECONDS * 3).answer),
             Route("/metrics", MetricsEndpoint(settings, registry).answer),
             *(graphiql_routes() if settings.graphiql else []),
             *web_routes(),

@@ -207,7 +207,7 @@ def _print_welcome(token: str, organisation: str, email: str, host: str, port: i
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from workers.broker import worker_metrics_environment
+    from graph.app import worker_metrics_environment
 
     settings = Settings.from_env()
     if not settings.broker_url:
@@ -277,7 +277,7 @@ def _token_list(args: argparse.Namespace) -> int:
              for t in tokens]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
-        print("  ".join([*(cell.ljust(width) for cell, width in zip(row, widths)), row[-1]]))
+        print("  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]]))
     return 0
 
 
