@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import httpx2 as httpx
@@ -113,4 +114,4 @@ class Updates:
     def max_gap(self) -> float:
         """The longest wait (s) between the subscribe and the first update, or between two updates."""
         moments = [self.started, *self.times]
-        return max((b - a for a, b in zip(moments, moments[1:])), default=0.0)
+        return max((b - a for a, b in pairwise(moments)), default=0.0)

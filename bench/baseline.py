@@ -82,7 +82,7 @@ def run_baseline(csv_path: Path, db_path: Path, batch: int = 500) -> dict:
         for cells in reader:
             rows += 1
             try:
-                record = ClientRow(**dict(zip(header, cells))).model_dump()
+                record = ClientRow(**dict(zip(header, cells, strict=False))).model_dump()
             except ValidationError:
                 invalid += 1
                 continue

@@ -22,14 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.data import write_clients_csv  # noqa: E402
-from domain.auth import authenticate, issue_token  # noqa: E402
-from domain.db import Database  # noqa: E402
-from domain.models import ImportMode  # noqa: E402
-from domain.ports import NoProgressPublisher  # noqa: E402
-from domain.processing import Processor  # noqa: E402
-from domain.services import ImportService, Upload  # noqa: E402
-from domain.settings import Settings  # noqa: E402
+from bench.data import write_clients_csv
+from domain.auth import authenticate, issue_token
+from domain.db import Database
+from domain.models import ImportMode
+from domain.ports import NoProgressPublisher
+from domain.processing import Processor
+from domain.services import ImportService, Upload
+from domain.settings import Settings
 
 
 class ListQueue:

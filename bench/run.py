@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api import ROLLBACK, START, Api, Updates  # noqa: E402
-from bench.baseline import run_baseline  # noqa: E402
-from bench.data import write_clients_csv  # noqa: E402
-from bench.pyspy import Profiler, summarize  # noqa: E402
-from bench.procs import Processes, RssSampler, free_port, lifetime_peak_mb, wait_healthy  # noqa: E402
+from bench.api import ROLLBACK, START, Api, Updates
+from bench.baseline import run_baseline
+from bench.data import write_clients_csv
+from bench.pyspy import Profiler, summarize
+from bench.procs import Processes, RssSampler, free_port, lifetime_peak_mb, wait_healthy
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -46,7 +46,7 @@ def _collect(path: Path, fmt: FileFormat, values: list[list[str]], count: int) -
         for row_number, cells in rows:
             if row_number <= fmt.header_row:
                 continue
-            for found, cell in zip(values, cells):
+            for found, cell in zip(values, cells, strict=False):
                 if cell.strip() and len(found) < count:
                     found.append(cell.strip()[:MAX_LENGTH])
             if row_number > ROWS_SCANNED or all(len(found) >= count for found in values):

@@ -56,7 +56,7 @@ class ImportService:
         self.queue = queue
         self.publisher = publisher
 
-    def create_import(
+    def create_import(  # noqa: PLR0913 - keyword-only: the inputs of createImport
         self,
         principal: Principal,
         *,

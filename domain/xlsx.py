@@ -76,7 +76,7 @@ class XlsxReader:
         with self.path.open("rb") as stream:
             try:
                 workbook = load_workbook(stream, read_only=True, data_only=True)
-            except Exception as error:  # openpyxl raises many kinds for a damaged file
+            except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
                 raise FileProblem(f"the XLSX file cannot be opened ({type(error).__name__})") from None
             try:
                 worksheet = self._worksheet(workbook)
@@ -131,7 +131,7 @@ def _damage_explained() -> Iterator[None]:
         yield
     except FileProblem:
         raise
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - whatever the XML parser met
         raise FileProblem(f"the XLSX file is damaged ({type(error).__name__})") from None
 
 

@@ -51,7 +51,7 @@ class Mutation:
                          "(the decisions its notices show: dateOrder, encoding, headerRow, decimalSeparator), and "
                          "validate again. Left-out arguments keep their current value; with a new encoding or "
                          "headerRow and no mapping, the columns are mapped again automatically if they changed.")
-    async def update_import_mapping(  # noqa: PLR0913
+    async def update_import_mapping(
         self, info: Info, id: strawberry.ID, mapping: list[MappingInput] | None = None,  # noqa: A002
         date_order: Annotated[DateOrder | None, strawberry.argument(description=DATE_ORDER_HELP)] = None,  # type: ignore[valid-type]
         encoding: Annotated[str | None, strawberry.argument(description=ENCODING_HELP)] = None,

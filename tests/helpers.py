@@ -54,7 +54,7 @@ def error_code(result: dict) -> str:
     return result["errors"][0]["extensions"]["code"]
 
 
-def upload(
+def upload(  # noqa: PLR0913 - keyword-only: the inputs of createImport
     client: TestClient,
     content: bytes,
     *,

@@ -44,7 +44,7 @@ class TcpProxy:
     def restore(self) -> None:
         self._cut = False
 
-    def _call(self, coroutine) -> None:  # noqa: ANN001
+    def _call(self, coroutine) -> None:
         asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=10)
 
     async def _listen(self) -> None:

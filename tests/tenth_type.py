@@ -7,7 +7,7 @@ from domain.models import Client
 from domain.types.base import FieldKind, FieldSpec, ImportTypeSpec
 
 
-def _record(values):  # noqa: ANN001, ANN202
+def _record(values):  # noqa: ANN202
     person = {name: value for name, value in values.items() if name != "interest"}
     return {**person, "email_key": values["email"].casefold(), "notes": f"Lead: {values.get('interest') or ''}"}
 

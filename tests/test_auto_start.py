@@ -48,7 +48,7 @@ def skipped(found: dict) -> list[dict]:
     return [notice for notice in found["notices"] if notice["code"] == "AUTO_START_SKIPPED"]
 
 
-def stored_clients(db, import_id: str) -> int:  # noqa: ANN001
+def stored_clients(db, import_id: str) -> int:
     with db.read() as session:
         query = select(func.count()).select_from(Client).where(Client.import_id == uuid.UUID(import_id))
         return session.exec(query).one()

@@ -112,7 +112,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def browser(server: Server):  # noqa: ANN201
+def browser(server: Server):
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=WAIT_MS)
@@ -122,7 +122,7 @@ def browser(server: Server):  # noqa: ANN201
         chromium.close()
 
 
-def _page(browser, **options):  # noqa: ANN001, ANN202
+def _page(browser, **options: object):  # noqa: ANN202
     """A page that records script and console errors (a CSP refusal among them) and any request
     leaving the server (no CDN)."""
     context = browser.new_context(**options)
@@ -140,7 +140,7 @@ def _local(url: str) -> bool:
 
 
 @pytest.fixture
-def page(browser):  # noqa: ANN001, ANN201
+def page(browser):
     desktop = _page(browser, viewport={"width": 1280, "height": 900})
     yield desktop
     assert desktop.problems == [], desktop.problems
@@ -148,19 +148,19 @@ def page(browser):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def phone(browser):  # noqa: ANN001, ANN201
+def phone(browser):
     small = _page(browser, viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
     yield small
     assert small.problems == [], small.problems
     small.context.close()
 
 
-def shot(page, name: str) -> None:  # noqa: ANN001
+def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
 
 
-def progress_frames(page) -> list[dict]:  # noqa: ANN001
+def progress_frames(page) -> list[dict]:
     """importProgress states the page receives over its WebSocket, as they arrive."""
     states: list[dict] = []
 
@@ -198,12 +198,12 @@ LOW_CONTRAST = """() => {
 }"""
 
 
-def low_contrast(page) -> list[str]:  # noqa: ANN001
+def low_contrast(page) -> list[str]:
     """Visible text below WCAG AA contrast against its background (disabled controls exempt)."""
     return page.evaluate(LOW_CONTRAST)
 
 
-def sign_in(page, server: Server) -> None:  # noqa: ANN001
+def sign_in(page, server: Server) -> None:
     from playwright.sync_api import expect
 
     page.goto(server.url + "/")
@@ -218,7 +218,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def cells(page, table: str) -> list[list[str]]:  # noqa: ANN001
+def cells(page, table: str) -> list[list[str]]:
     return page.locator(f"#{table} tbody tr").evaluate_all(
         "rows => rows.map(row => [...row.cells].map(cell => cell.innerText.trim()))")
 
@@ -400,11 +400,11 @@ def test_a_file_that_cannot_be_read_is_refused_beside_the_file_field(server, pag
     shot(page, "refusal-bad-file")
 
 
-def focused(page) -> str:  # noqa: ANN001
+def focused(page) -> str:
     return page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()")
 
 
-def choose_file_with_space(page, path: Path) -> None:  # noqa: ANN001
+def choose_file_with_space(page, path: Path) -> None:
     """Space on the focused file field opens the file chooser. Headless Chromium now and then
     drops that request (the same press opens it on a retry), so up to three presses."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -588,7 +588,7 @@ def test_a_waiting_import_shows_its_place_in_line_and_can_be_cancelled(browser, 
         page.context.close()
 
 
-def upload_file(page, path: Path, status: str = "Checked: ready to import") -> None:  # noqa: ANN001
+def upload_file(page, path: Path, status: str = "Checked: ready to import") -> None:
     """Uploads `path` as clients (create new records) and waits until its check ends in `status`."""
     from playwright.sync_api import expect
 
@@ -599,7 +599,7 @@ def upload_file(page, path: Path, status: str = "Checked: ready to import") -> N
     expect(page.locator("#current-status")).to_have_text(status)
 
 
-def decision(page, column: str):  # noqa: ANN001, ANN201
+def decision(page, column: str):
     """The notices about one column, with the control that changes the decision."""
     return page.locator("#notices-list li").filter(has_text=f"'{column}'")
 

@@ -45,7 +45,7 @@ def an_import(db: Database) -> Import:
     return record
 
 
-def stored(db: Database, table, order) -> list[dict]:  # noqa: ANN001
+def stored(db: Database, table, order) -> list[dict]:
     with db.read() as session:
         return [dict(row) for row in session.connection().execute(select(table).order_by(order)).mappings()]
 

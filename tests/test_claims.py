@@ -40,7 +40,7 @@ def first_claim_held(db: Database, thread_name: str) -> Iterator[tuple[threading
     `release` is set: it then holds its rows' locks, as a worker mid-chunk does."""
     claimed, release = threading.Event(), threading.Event()
 
-    def pause(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ARG001
+    def pause(conn, cursor, statement, parameters, context, executemany) -> None:
         if "SKIP LOCKED" in statement and threading.current_thread().name == thread_name and not claimed.is_set():
             claimed.set()
             release.wait(WAIT)

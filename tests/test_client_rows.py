@@ -16,7 +16,7 @@ from tests.helpers import CLIENT_HEADER, data_of, settle, start, upload
 HEADERS = ["First Name", "Surname", "E-mail", "Phone", "DOB", "Newsletter", "Notes", "Ref"]
 FIELDS = ["first_name", "last_name", "email", "phone", "date_of_birth", "marketing_opt_in", "notes", "external_ref"]
 MAPPING = dict(enumerate(FIELDS))
-COLUMN = dict(zip(FIELDS, HEADERS))
+COLUMN = dict(zip(FIELDS, HEADERS, strict=True))
 GOOD = {
     "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000",
     "date_of_birth": "1990-11-05", "marketing_opt_in": "yes", "notes": "Prefers mornings", "external_ref": "CRM-1",

@@ -29,41 +29,41 @@ ERRORS = """query($id: ID!) { import(id: $id) { errors(first: 100) {
     edges { node { rowNumber column field value code message } } } } }"""
 
 
-def validated(client, token, name: str, mapping: list[dict]) -> dict:  # noqa: ANN001
+def validated(client, token, name: str, mapping: list[dict]) -> dict:
     created = data_of(upload(client, (EXPORTS / name).read_bytes(), token=token, filename=name, mapping=mapping))
     final = settle(client, token, created["createImport"]["id"])
     assert final["status"] == "VALIDATED", final["errorMessage"]
     return final
 
 
-def imported(client, token, import_id: str) -> dict:  # noqa: ANN001
+def imported(client, token, import_id: str) -> dict:
     data_of(start(client, token, import_id))
     final = settle(client, token, import_id)
     assert final["status"] == "IMPORTED", final
     return final
 
 
-def birthdays(db) -> dict[str, date | None]:  # noqa: ANN001
+def birthdays(db) -> dict[str, date | None]:
     """The stored clients' birthdays by first name."""
     with db.read() as session:
         return {person.first_name: person.date_of_birth for person in session.exec(select(Client)).all()}
 
 
-def notices(db, import_id: str) -> list[dict]:  # noqa: ANN001
+def notices(db, import_id: str) -> list[dict]:
     with db.read() as session:
         return session.get(Import, uuid.UUID(import_id)).notices or []
 
 
-def date_notices(db, import_id: str) -> list[dict]:  # noqa: ANN001
+def date_notices(db, import_id: str) -> list[dict]:
     return [notice for notice in notices(db, import_id) if notice["code"].startswith("DATE_")]
 
 
-def row_errors(client, token, import_id: str) -> list[dict]:  # noqa: ANN001
+def row_errors(client, token, import_id: str) -> list[dict]:
     result = data_of(gql(client, ERRORS, {"id": import_id}, token=token))
     return [edge["node"] for edge in result["import"]["errors"]["edges"]]
 
 
-def choose_date_order(db, client, token, import_id: str, order: DateOrder, mapping: list[dict]) -> dict:  # noqa: ANN001
+def choose_date_order(db, client, token, import_id: str, order: DateOrder, mapping: list[dict]) -> dict:
     """Set the import's dateOrder (stored options; GraphQL takes it later) and validate again."""
     with db.write() as session:
         record = session.get(Import, uuid.UUID(import_id))

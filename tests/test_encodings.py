@@ -19,7 +19,7 @@ OUTLOOK_MAPPING = [{"column": "First Name", "field": "first_name"}, {"column": "
                    {"column": "Notes", "field": "notes"}]
 
 
-def uploaded(client, token, name: str, **kwargs) -> dict:  # noqa: ANN001, ANN003
+def uploaded(client, token, name: str, **kwargs) -> dict:  # noqa: ANN003
     created = data_of(upload(client, export(name), token=token, filename=name, **kwargs))["createImport"]
     final = settle(client, token, created["id"])
     assert final["status"] == "VALIDATED", final

@@ -25,14 +25,14 @@ def sample(type_name: str) -> bytes:
     return client_csv(6) if type_name == "client" else (SAMPLES / f"{type_name}.csv").read_bytes()
 
 
-def snapshot(db, type_name: str) -> list[dict]:  # noqa: ANN001
+def snapshot(db, type_name: str) -> list[dict]:
     model = IMPORT_TYPES[type_name].model
     with db.read() as session:
         return [item.model_dump() for item in session.exec(select(model).order_by(model.id)).all()]
 
 
 class Importer:
-    def __init__(self, client, token: str, type_name: str) -> None:  # noqa: ANN001
+    def __init__(self, client, token: str, type_name: str) -> None:
         self.client, self.token, self.type_name = client, token, type_name
         self.extra: dict = {}
         if type_name == "premier_core":

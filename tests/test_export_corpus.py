@@ -12,7 +12,7 @@ from bench.corpus import corpus, run_file
 from tests.helpers import settle
 
 
-def _settle(client, token: str, import_id: str) -> None:  # noqa: ANN001
+def _settle(client, token: str, import_id: str) -> None:
     settle(client, token, import_id)
 
 

@@ -65,7 +65,7 @@ def headers_of(name: str) -> list[str]:
         return next(csv.reader(file))
 
 
-def create(client, token: str, name: str, type_: str = "CLIENT") -> dict:  # noqa: ANN001
+def create(client, token: str, name: str, type_: str = "CLIENT") -> dict:
     content = (EXPORTS / name).read_bytes()
     return data_of(upload(client, content, token=token, filename=name, type_=type_))["createImport"]
 
@@ -85,7 +85,7 @@ def notices_of(name: str, created: dict) -> list[tuple[str, str]]:
     return [(n.column, n.message) for n in mapping_notices(headers_of(name), CLIENT, created["mapping"])]
 
 
-def imported(client, token: str, created: dict) -> dict:  # noqa: ANN001
+def imported(client, token: str, created: dict) -> dict:
     """Validate and import; the settled import, every row valid."""
     validated = settle(client, token, created["id"])
     assert (validated["status"], validated["failedValidationRows"]) == ("VALIDATED", 0), validated
@@ -95,7 +95,7 @@ def imported(client, token: str, created: dict) -> dict:  # noqa: ANN001
     return final
 
 
-def clients(db) -> dict[str, tuple]:  # noqa: ANN001
+def clients(db) -> dict[str, tuple]:
     """Every stored client by email, as (first, last, phone, date of birth, opt-in, notes, external ref)."""
     with db.read() as session:
         rows = session.exec(select(Client)).all()

@@ -51,7 +51,7 @@ def _kill_repeatedly(run: ImportUnderTest, workers: WorkerGroup, database_url: s
     for _ in range(KILLS):
         past = seen_at_kills[-1] if seen_at_kills else 0
         kill = len(seen_at_kills) + 1
-        with run.held_mid_import(database_url, past=past, what=lambda: f"before kill {kill} ({diagnostics()})") as held:
+        with run.held_mid_import(database_url, past=past, what=lambda: f"before kill {kill} ({diagnostics()})") as held:  # noqa: B023 - used in this turn
             workers.kill()
             seen_at_kills.append(held.imported_rows)
         workers.start()

@@ -24,7 +24,7 @@ BAD_ROWS = (
 )
 
 
-def count_clients(db) -> int:  # noqa: ANN001
+def count_clients(db) -> int:
     with db.read() as session:
         return session.exec(select(func.count()).select_from(Client)).one()
 
@@ -243,7 +243,7 @@ def test_imports_are_listed_newest_first_with_filters(client, token, other_token
     assert none_yet["imports"]["edges"] == []
 
 
-def client_id(db, email: str) -> int:  # noqa: ANN001
+def client_id(db, email: str) -> int:
     with db.read() as session:
         return session.exec(select(Client.id).where(Client.email == email)).one()
 

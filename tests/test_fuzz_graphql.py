@@ -54,7 +54,7 @@ def served_schema(client: TestClient, token: str) -> schemathesis.schemas.BaseSc
     return schemathesis.graphql.from_dict(result)
 
 
-def assert_graphql_answer(response, sent: str) -> None:  # noqa: ANN001
+def assert_graphql_answer(response, sent: str) -> None:
     """What a client may rely on, whatever it sent."""
     assert response.status_code < 500, response.text
     for marker in LEAK_MARKERS:
@@ -85,7 +85,7 @@ def seed(client: TestClient, token: str, other_token: str) -> list[str]:
     return [validated, imported, errored, foreign, mapping, user_id]
 
 
-def fuzz_operation(client: TestClient, tokens: list[str | None], operation, mode: GenerationMode,  # noqa: ANN001
+def fuzz_operation(client: TestClient, tokens: list[str | None], operation, mode: GenerationMode,
                    outcomes: Counter[str]) -> int:
     """Send the generated cases of one operation; the number sent. `outcomes` counts the
     answers: "data" or the first error's code."""
@@ -94,7 +94,7 @@ def fuzz_operation(client: TestClient, tokens: list[str | None], operation, mode
     @given(case=operation.as_strategy(generation_mode=mode), who=st.sampled_from(tokens),
            accept=st.sampled_from(["*/*", "application/json", "application/graphql-response+json"]))
     @settings(FUZZ, max_examples=CASES_PER_OPERATION[mode])
-    def one_request(case, who: str | None, accept: str) -> None:  # noqa: ANN001
+    def one_request(case, who: str | None, accept: str) -> None:
         nonlocal tried
         tried += 1
         sent = case.as_transport_kwargs()["json"]

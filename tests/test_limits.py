@@ -212,7 +212,7 @@ def test_with_a_redis_broker_the_request_count_is_shared_by_every_server(tmp_pat
         clean_redis(prefix)
 
 
-def open_subscription(client: TestClient, token: str, import_id: str):  # noqa: ANN201
+def open_subscription(client: TestClient, token: str, import_id: str):
     context = client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"])
     ws = context.__enter__()
     ws.send_json({"type": "connection_init", "payload": auth(token)})

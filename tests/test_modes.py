@@ -15,7 +15,7 @@ ORIGINAL = HEADER + (
 )
 
 
-def run_import(client, token, content: str, mode: str) -> dict:  # noqa: ANN001
+def run_import(client, token, content: str, mode: str) -> dict:
     created = data_of(upload(client, content.encode(), token=token, mode=mode))["createImport"]
     assert settle(client, token, created["id"])["status"] == "VALIDATED"
     data_of(start(client, token, created["id"]))
@@ -24,19 +24,19 @@ def run_import(client, token, content: str, mode: str) -> dict:  # noqa: ANN001
     return final
 
 
-def undo(client, token, import_id: str) -> dict:  # noqa: ANN001
+def undo(client, token, import_id: str) -> dict:
     data_of(rollback(client, token, import_id))
     final = settle(client, token, import_id)
     assert final["status"] == "ROLLED_BACK"
     return final
 
 
-def clients(db) -> dict[str, Client]:  # noqa: ANN001
+def clients(db) -> dict[str, Client]:
     with db.read() as session:
         return {c.external_ref: c for c in session.exec(select(Client)).all()}
 
 
-def messages(client, token, import_id: str) -> list[str]:  # noqa: ANN001
+def messages(client, token, import_id: str) -> list[str]:
     result = data_of(gql(client, """query($id: ID!) { import(id: $id) { errors(first: 100) {
         edges { node { rowNumber message } } } } }""", {"id": import_id}, token=token))
     return [e["node"]["message"] for e in result["import"]["errors"]["edges"]]

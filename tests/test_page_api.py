@@ -21,7 +21,7 @@ ERRORS = """query($id: ID!, $field: String, $after: String) { import(id: $id) {
 SAMPLES = "query($id: ID!, $count: Int!) { import(id: $id) { columnSamples(count: $count) { column values } } }"
 
 
-def uploaded(client, token, content: str = ROWS) -> str:  # noqa: ANN001
+def uploaded(client, token, content: str = ROWS) -> str:
     import_id = data_of(upload(client, content.encode(), token=token))["createImport"]["id"]
     settle(client, token, import_id)
     return import_id

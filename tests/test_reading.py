@@ -32,7 +32,7 @@ def rows_of(path: Path) -> list[tuple[int, list[str]]]:
     return list(open_rows(path, detect_format(path)))
 
 
-def problem_of(call, *args) -> str:
+def problem_of(call, *args: object) -> str:
     with pytest.raises(FileProblem) as caught:
         result = call(*args)
         if hasattr(result, "__next__"):

@@ -18,7 +18,7 @@ def import_count(client: TestClient, token: str) -> int:
     return len(data_of(gql(client, LIST, token=token))["imports"]["edges"])
 
 
-def stored_files(settings) -> list:  # noqa: ANN001
+def stored_files(settings) -> list:
     folder = settings.data_dir / "uploads"
     return list(folder.iterdir()) if folder.exists() else []
 

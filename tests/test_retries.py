@@ -35,7 +35,7 @@ class Outcomes(dramatiq.Middleware):
         self.seen: list[tuple[str, str | None]] = []
         self._lock = threading.Lock()
 
-    def after_process_message(self, broker, message, *, result=None, exception=None):  # noqa: ANN001, ARG002
+    def after_process_message(self, broker, message, *, result=None, exception=None):
         with self._lock:
             self.seen.append((message.actor_name, None if exception is None else type(exception).__name__))
 
@@ -73,7 +73,7 @@ def records(db: Database, import_id: str) -> tuple[int, int]:
         return tuple(session.exec(query).one())
 
 
-def imported(client, runtime: Runtime, token: str, content: bytes, *, before_start=lambda: None,  # noqa: ANN001
+def imported(client, runtime: Runtime, token: str, content: bytes, *, before_start=lambda: None,
              before_work=lambda: None) -> dict:
     import_id = data_of(upload(client, content, token=token))["createImport"]["id"]
     drain(runtime)
@@ -89,7 +89,7 @@ def cut_connection_at_first_claim(db: Database, admin_url: str) -> threading.Eve
     statement fails with OperationalError, as in a database restart or a network cut."""
     cut = threading.Event()
 
-    def terminate(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ARG001
+    def terminate(conn, cursor, statement, parameters, context, executemany) -> None:
         if "SKIP LOCKED" in statement and not cut.is_set():
             cut.set()
             pid = conn.connection.dbapi_connection.info.backend_pid

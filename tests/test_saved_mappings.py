@@ -15,7 +15,7 @@ MAPPING = [{"column": "Forename", "field": "first_name"}, {"column": "Family", "
 LIST = "query { importMappings(type: CLIENT) { id name type mapping { column field } } }"
 
 
-def save(client, token, import_id: str, name: str) -> dict:  # noqa: ANN001
+def save(client, token, import_id: str, name: str) -> dict:
     return gql(client, f"""mutation($id: ID!, $name: String!) {{ saveImportMapping(id: $id, name: $name) {{
         {IMPORT_FIELDS} }} }}""", {"id": import_id, "name": name}, token=token)
 

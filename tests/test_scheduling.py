@@ -35,7 +35,7 @@ def state(client: TestClient, token: str, import_id: str) -> dict:
     return data_of(gql(client, STATE, {"id": import_id}, token=token))["import"]
 
 
-def clients_of(db, import_id: str) -> tuple[int, int]:  # noqa: ANN001
+def clients_of(db, import_id: str) -> tuple[int, int]:
     """How many client records the import wrote, and how many distinct emails among them."""
     with db.read() as session:
         query = select(func.count(), func.count(Client.email_key.distinct())).where(Client.import_id == uuid.UUID(import_id))

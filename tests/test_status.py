@@ -147,22 +147,22 @@ UPDATE_MAPPING = f"""mutation($id: ID!, $m: [MappingInput!]!) {{
 SAME_MAPPING = [{"column": name, "field": name} for name in CLIENT_HEADER.strip().split(",")]
 
 
-def state_of(client, token, import_id) -> dict:  # noqa: ANN001
+def state_of(client, token, import_id) -> dict:
     return data_of(gql(client, GET_IMPORT, {"id": import_id}, token=token))["import"]
 
 
-def count_clients(db) -> int:  # noqa: ANN001
+def count_clients(db) -> int:
     with db.read() as session:
         return session.exec(select(func.count()).select_from(Client)).one()
 
 
-def validated_import(client, token, rows: int = 3) -> str:  # noqa: ANN001
+def validated_import(client, token, rows: int = 3) -> str:
     created = data_of(upload(client, client_csv(rows), token=token))["createImport"]
     assert settle(client, token, created["id"])["status"] == "VALIDATED"
     return created["id"]
 
 
-def imported_import(client, token, rows: int = 3) -> str:  # noqa: ANN001
+def imported_import(client, token, rows: int = 3) -> str:
     import_id = validated_import(client, token, rows)
     data_of(start(client, token, import_id))
     assert settle(client, token, import_id)["status"] == "IMPORTED"

@@ -36,7 +36,7 @@ def sample(name: str) -> bytes:
     return (SAMPLES / f"{name}.csv").read_bytes()
 
 
-def run(client, token, type_: str, content: bytes, mode: str = "STORE", **kwargs) -> dict:  # noqa: ANN001, ANN003
+def run(client, token, type_: str, content: bytes, mode: str = "STORE", **kwargs) -> dict:  # noqa: ANN003
     """Upload, validate, import; the settled import."""
     created = data_of(upload(client, content, token=token, type_=type_, mode=mode,
                              filename=f"{type_.lower()}.csv", **kwargs))["createImport"]
@@ -50,20 +50,20 @@ def run(client, token, type_: str, content: bytes, mode: str = "STORE", **kwargs
     return final
 
 
-def undo(client, token, import_id: str) -> dict:  # noqa: ANN001
+def undo(client, token, import_id: str) -> dict:
     data_of(rollback(client, token, import_id))
     final = settle(client, token, import_id)
     assert final["status"] == "ROLLED_BACK"
     return final
 
 
-def row_errors(client, token, import_id: str) -> dict[int, str]:  # noqa: ANN001
+def row_errors(client, token, import_id: str) -> dict[int, str]:
     result = data_of(gql(client, """query($id: ID!) { import(id: $id) { errors(first: 100) {
         edges { node { rowNumber message } } } } }""", {"id": import_id}, token=token))
     return {e["node"]["rowNumber"]: e["node"]["message"] for e in result["import"]["errors"]["edges"]}
 
 
-def records(db, model, key: str = "code") -> dict:  # noqa: ANN001
+def records(db, model, key: str = "code") -> dict:
     """The stored records by `key`; codes and SKUs in upper case, as an update may write them in any case."""
     with db.read() as session:
         items = session.exec(select(model)).all()
@@ -271,7 +271,7 @@ PREMIER_CORE_ENTRIES = [
 ]
 
 
-def saved_mapping(client, token: str, type_: str) -> str:  # noqa: ANN001
+def saved_mapping(client, token: str, type_: str) -> str:
     """A saved mapping of `type_`, written by hand through createImportMapping."""
     result = data_of(gql(client, """mutation($type: ImportType!, $name: String!, $m: [MappingInput!]!) {
         createImportMapping(type: $type, name: $name, mapping: $m) { id type name } }""",
@@ -322,7 +322,7 @@ def test_import_types_lists_every_type_with_its_fields_and_allowed_values(client
     assert next(t for n, t in types.items() if n.lower() == "retail_product")["barcode"]["allowedValues"] == []
 
 
-def _leads_record(values):  # noqa: ANN001, ANN202
+def _leads_record(values):  # noqa: ANN202
     first, _, last = (values.get("full_name") or "").partition(" ")
     email = values.get("email")
     return {"first_name": first, "last_name": last or "-", "email": email,

@@ -31,7 +31,7 @@ BALANCE = FieldSpec("balance", "Balance", FieldKind.MONEY)
 RATE = FieldSpec("tax_rate", "Tax rate", FieldKind.DECIMAL, minimum=0, maximum=100)
 
 
-def problem(parse, *args, **kwargs) -> ValueProblem:  # noqa: ANN001, ANN003
+def problem(parse, *args: object, **kwargs: object) -> ValueProblem:
     with pytest.raises(ValueProblem) as caught:
         parse(*args, **kwargs)
     return caught.value

@@ -17,7 +17,7 @@ from workers.runtime import Runtime, start_worker
 
 
 @contextmanager
-def app_without_worker(settings) -> Iterator[TestClient]:  # noqa: ANN001
+def app_without_worker(settings) -> Iterator[TestClient]:
     """The server with no worker: messages wait in its broker, as if the workers were down."""
     with TestClient(create_app(settings, run_worker=False)) as client:
         yield client
@@ -33,12 +33,12 @@ def drain(runtime: Runtime, *, fail_fast: bool = True) -> None:
         worker.stop()
 
 
-def clients_of(db, import_id: str) -> int:  # noqa: ANN001
+def clients_of(db, import_id: str) -> int:
     with db.read() as session:
         return session.exec(select(func.count()).select_from(Client).where(Client.import_id == import_id)).one()
 
 
-def import_record(db, import_id: str) -> Import:  # noqa: ANN001
+def import_record(db, import_id: str) -> Import:
     with db.read() as session:
         return session.get(Import, uuid.UUID(import_id))
 

@@ -46,7 +46,7 @@ def with_cached_formula(content: bytes, cell: str, formula: str, cached: str) ->
     return out.getvalue()
 
 
-def validated(client, token, content: bytes, **kwargs) -> dict:  # noqa: ANN001, ANN003
+def validated(client, token, content: bytes, **kwargs) -> dict:  # noqa: ANN003
     created = data_of(upload(client, content, token=token, filename="clients.xlsx", **kwargs))["createImport"]
     return settle(client, token, created["id"])
 
