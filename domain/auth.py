@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from domain.db import Database
 from domain.errors import BadInput, Unauthenticated
@@ -107,9 +107,9 @@ def list_tokens(db: Database) -> list[TokenInfo]:
     with db.read() as session:
         rows = session.exec(
             select(ApiToken, User, Organisation)
-            .join(User, ApiToken.user_id == User.id)
-            .join(Organisation, User.organisation_id == Organisation.id)
-            .order_by(ApiToken.created_at)
+            .join(User, col(ApiToken.user_id) == User.id)
+            .join(Organisation, col(User.organisation_id) == Organisation.id)
+            .order_by(col(ApiToken.created_at))
         ).all()
     return [
         TokenInfo(t.prefix, o.name, u.email, u.role, as_utc(t.created_at),
@@ -123,7 +123,7 @@ def revoke_token(db: Database, prefix: str) -> int:
     if len(prefix) < len(TOKEN_PREFIX) + 4:
         raise BadInput("Give at least the first 8 characters of the token, as `importer token list` shows them.")
     with db.write() as session:
-        tokens = session.exec(select(ApiToken).where(ApiToken.prefix.startswith(prefix[:12]))).all()
+        tokens = session.exec(select(ApiToken).where(col(ApiToken.prefix).startswith(prefix[:12]))).all()
         tokens = [t for t in tokens if t.revoked_at is None]
         for token in tokens:
             token.revoked_at = utcnow()
@@ -145,8 +145,8 @@ def _bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
-def _organisation(session, name: str | None) -> Organisation:  # noqa: ANN001
-    query = select(Organisation).order_by(Organisation.created_at)
+def _organisation(session: Session, name: str | None) -> Organisation:
+    query = select(Organisation).order_by(col(Organisation.created_at))
     if name:
         query = query.where(Organisation.name == name)
     org = session.exec(query).first()
@@ -157,8 +157,8 @@ def _organisation(session, name: str | None) -> Organisation:  # noqa: ANN001
     return org
 
 
-def _user(session, org: Organisation, email: str | None, role: Role) -> User:  # noqa: ANN001
-    query = select(User).where(User.organisation_id == org.id).order_by(User.created_at)
+def _user(session: Session, org: Organisation, email: str | None, role: Role) -> User:
+    query = select(User).where(User.organisation_id == org.id).order_by(col(User.created_at))
     query = query.where(User.email == email) if email else query.where(User.role == Role.ADMIN.value)
     user = session.exec(query).first()
     if user is None:

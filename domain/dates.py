@@ -185,8 +185,8 @@ def _refuse_in_order(text: str, cell: Cell, order: DateOrder, parts: tuple[int, 
 
 def _year_last_in_year_first_column(text: str, cell: Cell) -> date:
     """A year-last cell in a column read year first: fine when only one order makes it real."""
-    real = {_real(*parts) for order, parts in cell.readings.items() if order is not DateOrder.YEAR_FIRST}
-    real.discard(None)
+    readings = (_real(*parts) for order, parts in cell.readings.items() if order is not DateOrder.YEAR_FIRST)
+    real = {reading for reading in readings if reading is not None}
     if len(real) == 1:
         return real.pop()
     year, month, day = cell.readings[DateOrder.DAY_FIRST]

@@ -126,7 +126,9 @@ class _Scan:
 def _scan(path: Path) -> _Scan:
     """One pass over the file: valid UTF-8?, which high bytes, and a sample of their lines."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    is_utf8, seen, snippets, budget = True, set(), [], SAMPLE_BYTES
+    seen: set[int] = set()
+    snippets: list[bytes] = []
+    is_utf8, budget = True, SAMPLE_BYTES
     with open(path, "rb") as file:
         for block in iter(lambda: file.read(BLOCK), b""):
             if is_utf8:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from domain.encodings import EncodingGuess
@@ -134,7 +135,7 @@ def header(path: Path, fmt: FileFormat, limits: FileLimits = FileLimits()) -> tu
     return clean_header(first), has_data_row
 
 
-def _header_record(rows, header_row: int) -> list[str]:  # noqa: ANN001
+def _header_record(rows: Iterator[tuple[int, list[str]]], header_row: int) -> list[str]:
     """The cells of row `header_row`, the rows above it passed over."""
     last = 0
     for row_number, cells in rows:

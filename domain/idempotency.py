@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain.auth import Principal
 from domain.errors import BadInput, IdempotencyConflict
@@ -84,8 +84,8 @@ def remember(session: Session, principal: Principal, operation: str, key: str, f
     KeyTaken when it is remembered already; a concurrent request remembering the same key makes
     the flush or the commit fail with an IntegrityError (the unique constraint)."""
     session.connection().execute(delete(IdempotencyKey).where(
-        IdempotencyKey.organisation_id == principal.organisation_id,
-        IdempotencyKey.created_at <= utcnow() - KEY_LIFETIME,
+        col(IdempotencyKey.organisation_id) == principal.organisation_id,
+        col(IdempotencyKey.created_at) <= utcnow() - KEY_LIFETIME,
     ))
     if live_key(session, principal, operation, key) is not None:
         raise KeyTaken

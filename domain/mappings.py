@@ -46,7 +46,7 @@ def create_mapping(
                       [{"column": column, "field": field} for column, field in entries])
 
 
-def _store(session: Session, principal: Principal, type_name: str, name: str, entries: list[dict]) -> SavedMapping:
+def _store(session: Session, principal: Principal, type_name: str, name: str, entries: list[dict[str, str | None]]) -> SavedMapping:
     saved = session.exec(
         select(SavedMapping).where(SavedMapping.organisation_id == principal.organisation_id,
                                    SavedMapping.type == type_name, SavedMapping.name == name)

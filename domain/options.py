@@ -52,7 +52,7 @@ class ReadOptions:
 
     def replace(self, **changes: Any) -> ReadOptions:
         """A copy with `changes`; a change to None keeps the current value (use `clear` to drop one)."""
-        current = {"date_order": self.date_order, "encoding": self.encoding, "header_row": self.header_row,
+        current: dict[str, Any] = {"date_order": self.date_order, "encoding": self.encoding, "header_row": self.header_row,
                    "decimal_separator": self.decimal_separator, "auto_start": self.auto_start}
         current.update({key: value for key, value in changes.items() if value is not None})
         return ReadOptions(**current)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -9,6 +10,7 @@ from sqlmodel import Session
 from domain.access import require_role
 from domain.auth import Principal
 from domain.db import Database
+from domain.errors import NotFound
 from domain.models import Organisation, Role
 from domain.options import DEFAULT_DATE_ORDER, DateOrder
 
@@ -34,13 +36,16 @@ def update_organisation_settings(db: Database, principal: Principal, *, date_ord
         return _settings(organisation)
 
 
-def default_date_order(session: Session, organisation_id) -> DateOrder:  # noqa: ANN001
+def default_date_order(session: Session, organisation_id: uuid.UUID) -> DateOrder:
     """The organisation's order for ambiguous dates (day first until it chooses another)."""
     return _date_order(session.get(Organisation, organisation_id))
 
 
 def _organisation(session: Session, principal: Principal) -> Organisation:
-    return session.get(Organisation, principal.organisation_id)
+    organisation = session.get(Organisation, principal.organisation_id)
+    if organisation is None:  # deleted since its token was checked
+        raise NotFound("organisation", principal.organisation_id)
+    return organisation
 
 
 def _settings(organisation: Organisation) -> OrganisationSettings:

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, or_
-from sqlmodel import select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from domain.auth import Principal
 from domain.db import Database
@@ -89,9 +90,10 @@ def list_imports(
     if after:
         created_at, last_id = _decode_import_cursor(after)
         query = query.where(
-            or_(Import.created_at < created_at, and_(Import.created_at == created_at, Import.id < last_id))
+            or_(col(Import.created_at) < created_at,
+                and_(col(Import.created_at) == created_at, col(Import.id) < last_id))
         )
-    query = query.order_by(Import.created_at.desc(), Import.id.desc()).limit(first + 1)
+    query = query.order_by(col(Import.created_at).desc(), col(Import.id).desc()).limit(first + 1)
     with db.read() as session:
         records = list(session.exec(query).all())
     items = [(_import_cursor(r), r) for r in records[:first]]
@@ -144,7 +146,7 @@ def _check_error_field(record: Import, field: str | None) -> None:
         raise BadInput(f"`field` must be a field of this import's type: {', '.join(names)}.")
 
 
-def _failed_rows_from(session, import_id: uuid.UUID, row_number: int, *, batch: int) -> Iterator[ImportRow]:  # noqa: ANN001
+def _failed_rows_from(session: Session, import_id: uuid.UUID, row_number: int, *, batch: int) -> Iterator[ImportRow]:
     """The failed rows from `row_number` on, read `batch` rows at a time."""
     while True:
         rows = session.exec(_failed_rows(import_id).where(ImportRow.row_number >= row_number).limit(batch)).all()
@@ -173,12 +175,13 @@ def error_report(db: Database, principal: Principal, import_id: uuid.UUID) -> It
 
 
 
-def _failed_rows(import_id: uuid.UUID):  # noqa: ANN202
+def _failed_rows(import_id: uuid.UUID) -> SelectOfScalar[ImportRow]:
     return (
         select(ImportRow)
         .where(ImportRow.import_id == import_id,
-               ImportRow.status.in_([RowStatus.INVALID.value, RowStatus.FAILED.value, RowStatus.ROLLBACK_CONFLICT.value]))
-        .order_by(ImportRow.row_number)
+               col(ImportRow.status).in_([RowStatus.INVALID.value, RowStatus.FAILED.value,
+                                          RowStatus.ROLLBACK_CONFLICT.value]))
+        .order_by(col(ImportRow.row_number))
     )
 
 
@@ -203,8 +206,8 @@ def _csv_line(cells: list[str]) -> str:
     return out.getvalue()
 
 
-def _filtered(query, filters: ImportFilter):  # noqa: ANN001, ANN202
-    conditions = {
+def _filtered(query: SelectOfScalar[Import], filters: ImportFilter) -> SelectOfScalar[Import]:
+    conditions: dict[Any, object] = {
         Import.type: filters.type,
         Import.status: filters.status,
         Import.mode: filters.mode,

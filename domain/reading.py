@@ -9,9 +9,10 @@ them for CSV and XLSX alike).
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -224,7 +225,7 @@ class RowReader:
         self.path = Path(path)
         self.fmt = fmt
         self.limits = limits
-        self._buffer = None  # the binary file under the text, while rows() runs
+        self._buffer: io.BufferedReader | None = None  # the binary file under the text, while rows() runs
         self._size: int | None = None  # None until rows() starts
         self._done = 0
 
@@ -235,7 +236,7 @@ class RowReader:
             self._done = self._buffer.tell()
         return min(1.0, self._done / self._size) if self._size else 1.0
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
+    def rows(self) -> Generator[tuple[int, list[str]]]:
         """Yield (row_number, cells) for every non-blank record: rows above the header (titles,
         notes), the header (row `fmt.header_row`) and the data rows.
 
@@ -247,8 +248,9 @@ class RowReader:
         """
         # The csv module stops a longer cell itself (the limit is per process; every reader sets the same).
         csv.field_size_limit(self.limits.cell_chars)
-        with open(self.path, encoding=self.fmt.encoding, newline="") as text:
-            self._buffer = text.buffer
+        with (open(self.path, "rb") as binary,
+              io.TextIOWrapper(binary, encoding=self.fmt.encoding, newline="") as text):
+            self._buffer = binary
             self._size = self.path.stat().st_size
             lines = _Lines(text, skip_first=self.fmt.skip_first_line)
             reader = csv.reader(iter(lines), delimiter=self.fmt.delimiter)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import and_, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from domain.access import owned_import
 from domain.auth import Principal
@@ -28,7 +29,7 @@ from domain.status import ImportStatus
 from domain.types import get_type
 
 # A started import waiting for a slot.
-_WAITING = (Import.status == ImportStatus.IMPORTING.value, Import.queued_at.is_not(None))
+_WAITING = (col(Import.status) == ImportStatus.IMPORTING.value, col(Import.queued_at).is_not(None))
 
 
 def start_validated(session: Session, record: Import, *, limit: int) -> list[Import]:
@@ -89,8 +90,8 @@ def queue_position(session: Session, record: Import) -> int | None:
     unless it waits. Waiting imports are ordered by when they were started."""
     if record.queued_at is None:
         return None
-    ahead = or_(Import.queued_at < record.queued_at,
-                and_(Import.queued_at == record.queued_at, Import.created_at < record.created_at))
+    ahead = or_(col(Import.queued_at) < record.queued_at,
+                and_(col(Import.queued_at) == record.queued_at, col(Import.created_at) < record.created_at))
     query = select(func.count()).select_from(Import).where(
         Import.organisation_id == record.organisation_id, *_WAITING, ahead)
     return session.exec(query).one() + 1
@@ -116,18 +117,18 @@ def enqueue_started(queue: TaskQueue, publisher: ProgressPublisher, settings: Se
         publisher.publish(record.id)
 
 
-def _waiting(organisation_id: uuid.UUID):  # noqa: ANN202
+def _waiting(organisation_id: uuid.UUID) -> SelectOfScalar[Import]:
     return (
         select(Import)
         .where(Import.organisation_id == organisation_id, *_WAITING)
-        .order_by(Import.queued_at, Import.created_at)
+        .order_by(col(Import.queued_at), col(Import.created_at))
     )
 
 
 def _running(session: Session, organisation_id: uuid.UUID) -> int:
     query = select(func.count()).select_from(Import).where(
         Import.organisation_id == organisation_id, Import.status == ImportStatus.IMPORTING.value,
-        Import.queued_at.is_(None))
+        col(Import.queued_at).is_(None))
     return session.exec(query).one()
 
 

@@ -7,10 +7,12 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from domain.access import owned_import, require_role
 from domain.auth import Principal
@@ -21,6 +23,7 @@ from domain.idempotency import CREATE_IMPORT, START_IMPORT, HashingReader, KeyTa
 from domain.files import READING_NOTICES, Examined, FileProblem, ReadOptionProblem, examine, header, reading_notices
 from domain.encodings import codec_name
 from domain.logs import note
+from domain.limits import FileLimits
 from domain.lifecycle import begin_rollback, finish_rollback, is_waiting, move
 from domain.mapping import checked_mapping, mapping_notices, propose_mapping
 from domain.notices import NoticeCode, merge_notices
@@ -197,7 +200,7 @@ class ImportService:
             if record.validation_run != seen.validation_run:
                 raise BadInput("The import was changed by someone else meanwhile; look at it again, then retry.")
             move(record, ImportStatus.VALIDATING)
-            session.connection().execute(delete(ImportRow).where(ImportRow.import_id == import_id))
+            session.connection().execute(delete(ImportRow).where(col(ImportRow.import_id) == import_id))
             record.options = merged.to_json()
             if examined is not None:
                 _apply_reading(record, examined, headers)
@@ -276,7 +279,8 @@ class ImportService:
         return record
 
 
-def _read_file_header(path, sheet, limits, *, options: ReadOptions, spec: ImportTypeSpec):  # noqa: ANN001, ANN202
+def _read_file_header(path: Path, sheet: str | None, limits: FileLimits, *, options: ReadOptions,
+                      spec: ImportTypeSpec) -> tuple[Examined, list[str]]:
     """(what reading the file decided, its column names); BadInput for an option that does not
     fit the file, BadFile when it cannot be read or has no data row below its header."""
     try:

@@ -74,6 +74,9 @@ class Settings:
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         defaults = cls()
+        # Every limit is an int field; the names come from LIMIT_VARIABLES, so typed here, not per field.
+        limits: dict[str, Any] = {name: int(env.get(variable, ENV_DEFAULTS.get(name, getattr(defaults, name))))
+                                  for name, variable in LIMIT_VARIABLES.items()}
         return cls(
             data_dir=Path(env.get("IMPORTER_DATA_DIR", str(defaults.data_dir))),
             database_url=env.get("DATABASE_URL") or None,
@@ -81,8 +84,7 @@ class Settings:
             queue_prefix=env.get("IMPORTER_QUEUE_PREFIX", defaults.queue_prefix),
             chunk_size=int(env.get("IMPORTER_CHUNK_SIZE", defaults.chunk_size)),
             worker_threads=int(env.get("IMPORTER_WORKER_THREADS", defaults.worker_threads)),
-            **{name: int(env.get(variable, ENV_DEFAULTS.get(name, getattr(defaults, name))))
-               for name, variable in LIMIT_VARIABLES.items()},
+            **limits,
             chunks_in_flight=int(env.get("IMPORTER_CHUNKS_IN_FLIGHT", defaults.chunks_in_flight)),
             max_running_imports_per_organisation=int(env.get("IMPORTER_MAX_RUNNING_IMPORTS_PER_ORGANISATION",
                                                              defaults.max_running_imports_per_organisation)),
@@ -90,7 +92,7 @@ class Settings:
             **webhooks_from_env(env),
         )
 
-    def with_changes(self, **changes: object) -> Settings:
+    def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
     @property

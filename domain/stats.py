@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -26,6 +27,8 @@ def import_totals(db: Database) -> ImportTotals:
                Import.failed_import_rows, Import.rolled_back_rows]
     with db.read() as session:
         statuses = session.exec(select(Import.status, func.count()).group_by(Import.status)).all()
-        sums = session.exec(select(*(func.coalesce(func.sum(column), 0) for column in columns))).one()
+        # SQLAlchemy's select: sqlmodel's is typed for a few columns, not a list of them.
+        sums = session.connection().execute(
+            sqlalchemy.select(*(func.coalesce(func.sum(column), 0) for column in columns))).one()
     return ImportTotals(by_status={status: count for status, count in statuses},
                         rows={name: int(value) for name, value in zip(ROW_OUTCOMES, sums, strict=True)})

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, event, inspect
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain.access import require_role
 from domain.auth import Principal
@@ -88,14 +88,14 @@ def list_webhooks(db: Database, principal: Principal) -> list[Webhook]:
     require_role(principal, Role.ADMIN)
     with db.read() as session:
         return list(session.exec(select(Webhook).where(Webhook.organisation_id == principal.organisation_id)
-                                 .order_by(Webhook.created_at)).all())
+                                 .order_by(col(Webhook.created_at))).all())
 
 
 def delete_webhook(db: Database, principal: Principal, webhook_id: uuid.UUID) -> None:
     require_role(principal, Role.ADMIN)
     with db.write() as session:
         webhook = _owned(session, principal, webhook_id)
-        session.exec(delete(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id))
+        session.exec(delete(WebhookDelivery).where(col(WebhookDelivery.webhook_id) == webhook.id))
         session.delete(webhook)
 
 
@@ -105,7 +105,7 @@ def list_deliveries(db: Database, principal: Principal, webhook_id: uuid.UUID, *
     with db.read() as session:
         webhook = _owned(session, principal, webhook_id)
         return list(session.exec(select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id)
-                                 .order_by(WebhookDelivery.created_at.desc()).limit(max(0, first))).all())
+                                 .order_by(col(WebhookDelivery.created_at).desc()).limit(max(0, first))).all())
 
 
 def _owned(session: Session, principal: Principal, webhook_id: uuid.UUID) -> Webhook:
@@ -223,7 +223,7 @@ class WebhookAnnouncer:
     def _announce(self, changes: list[StatusChange]) -> None:
         with self.db.read() as session:
             webhooks = session.exec(select(Webhook).where(
-                Webhook.organisation_id.in_({change.organisation_id for change in changes}))).all()
+                col(Webhook.organisation_id).in_({change.organisation_id for change in changes}))).all()
         for change in changes:
             for name in events_of(change.status):
                 body = json.dumps({"event": name, "import": change.fields}, separators=(",", ":"))
@@ -284,8 +284,8 @@ class WebhookSender:
             if session.get(Webhook, webhook_id) is not None:
                 session.add(WebhookDelivery(webhook_id=webhook_id, import_id=import_id, event=event_name,
                                             status_code=outcome.status_code, error=outcome.error, attempt=attempt))
-                session.exec(delete(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id,
-                                                           WebhookDelivery.created_at < utcnow() - KEEP_DELIVERIES))
+                session.exec(delete(WebhookDelivery).where(col(WebhookDelivery.webhook_id) == webhook_id,
+                                                           col(WebhookDelivery.created_at) < utcnow() - KEEP_DELIVERIES))
         if outcome.retry:
             raise DeliveryFailed(outcome.error or f"the receiver answered {outcome.status_code}")
 

@@ -7,11 +7,15 @@ Dates arrive as ISO dates, whole numbers without a trailing `.0`, text cells as 
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # openpyxl is imported when a workbook is read, not with this module
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from domain.errors import ImportErrorCode
 from domain.limits import FileLimits
@@ -68,7 +72,7 @@ class XlsxReader:
     def fraction_done(self) -> float:
         return min(1.0, self._done / self._total)
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
+    def rows(self) -> Generator[tuple[int, list[str]]]:
         from openpyxl import load_workbook
 
         refuse_zip_bomb(self.path, self.limits)
@@ -85,11 +89,13 @@ class XlsxReader:
                     self._total = max(1, worksheet.max_row or 1)
                     # Rows are padded to the sheet's declared width: never wider than the limit allows.
                     width = min(worksheet.max_column, self.limits.columns + 1) if worksheet.max_column else None
-                yield from self._numbered(_undamaged(worksheet.iter_rows(values_only=True, max_col=width)))
+                # types-openpyxl gives ReadOnlyWorksheet Worksheet's iter_rows, self type and all.
+                cells = worksheet.iter_rows(values_only=True, max_col=width)  # type: ignore[misc]
+                yield from self._numbered(_undamaged(cells))
             finally:
                 workbook.close()
 
-    def _worksheet(self, workbook):  # noqa: ANN001, ANN202
+    def _worksheet(self, workbook: Workbook) -> ReadOnlyWorksheet:
         if not workbook.worksheets:
             raise FileProblem("the workbook has no sheets")
         if self.sheet is None:

@@ -220,7 +220,6 @@ def _worker(args: argparse.Namespace) -> int:
                "--worker-shutdown-timeout", str(int(args.shutdown_timeout * 1000))]
     os.environ.update(worker_metrics_environment(settings))
     os.execv(sys.executable, command)
-    return 0  # pragma: no cover
 
 
 def _migrate(args: argparse.Namespace) -> int:

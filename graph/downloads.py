@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 
 from starlette.concurrency import iterate_in_threadpool
 from starlette.requests import Request
@@ -36,7 +37,7 @@ async def error_report(request: Request) -> Response:
         return _refusal(DATABASE_UNAVAILABLE, "SERVICE_UNAVAILABLE", 503)
     filename = f"{record.filename.rsplit('.', 1)[0]}-errors.csv".replace('"', "")
 
-    async def body():  # noqa: ANN202
+    async def body() -> AsyncIterator[str]:
         yield header
         async for line in iterate_in_threadpool(lines):
             yield line

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -29,7 +29,8 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http.websocket_origin import normalize_allowed_origins
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -79,13 +80,13 @@ def _is_subscription(query: str | None, operation_name: str | None) -> bool:
     return len(chosen) == 1 and chosen[0].operation == OperationType.SUBSCRIPTION
 
 
-class GraphQLApp(GraphQL):
+class GraphQLApp(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = CheckedTransportWsHandler
 
-    def __init__(self, services: Services, **kwargs: object) -> None:
+    def __init__(self, services: Services) -> None:
         from graph.schema import build_schema
 
-        super().__init__(build_schema(services.settings), multipart_uploads_enabled=True, **kwargs)
+        super().__init__(build_schema(services.settings), multipart_uploads_enabled=True)
         self.services = services
         # The WebSocket Origin allow-list is the CORS one; GraphiQL can be switched off.
         self.allowed_origins = normalize_allowed_origins(services.settings.cors_origins)
@@ -123,7 +124,7 @@ class GraphQLApp(GraphQL):
         await request.close(code=WS_ORIGIN_REFUSED, reason=f"Origin {origin} is not allowed (IMPORTER_CORS_ORIGINS)")
         return request
 
-    def should_render_graphql_ide(self, request) -> bool:  # noqa: ANN001
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """A browser opening a shared GraphiQL link (?query=...) gets GraphiQL, not a JSON answer."""
         if not self.graphql_ide:
             return False
@@ -135,12 +136,16 @@ class GraphQLApp(GraphQL):
         # Without its files, a page saying how to install them (503) instead of "Loading..." forever.
         return HTMLResponse(graphiql_html(), status_code=200 if graphiql_installed() else 503)
 
-    async def execute_single(self, **kwargs: object) -> ExecutionResult:  # type: ignore[override]
-        request_data = kwargs["request_data"]
+    async def execute_single(
+        self, request: Request, request_adapter: AsyncHTTPRequestAdapter, sub_response: Response, context: Context,
+        root_value: None, request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
         if request_data.protocol == "http" and _is_subscription(request_data.query, request_data.operation_name):
             raise HTTPException(400, SUBSCRIPTION_OVER_HTTP)
         try:
-            return await super().execute_single(**kwargs)  # type: ignore[arg-type]
+            return await super().execute_single(request=request, request_adapter=request_adapter,
+                                                sub_response=sub_response, context=context, root_value=root_value,
+                                                request_data=request_data)
         except HTTPException as error:
             # The spec's answer to a mutation over GET is 405 Method Not Allowed.
             if isinstance(error.__cause__, InvalidOperationTypeError) and error.status_code == 400:
@@ -154,7 +159,8 @@ class GraphQLApp(GraphQL):
             request.state.graphql_status = 400
         return data
 
-    def create_response(self, response_data, sub_response: Response) -> Response:  # noqa: ANN001
+    def create_response(self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+                        sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)
         request: Request | None = getattr(sub_response, "request", None)
         if request is not None:
@@ -207,7 +213,8 @@ def _body_limit(scope: Scope, settings: Settings) -> BodyLimit:
 def _content_type(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name.lower() == b"content-type":
-            return value.decode("latin-1").split(";")[0].strip().lower()
+            content_type: str = value.decode("latin-1")
+            return content_type.split(";")[0].strip().lower()
     return ""
 
 
@@ -240,7 +247,8 @@ def _is_request_error(result: ExecutionResult) -> bool:
     answers that with no data and errors that have no path). A field error always has a path."""
     if isinstance(result, PreExecutionError):
         return True
-    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(e.path is None for e in errors)
 
 
 def _error_response(request: Request, status: int, message: str) -> Response:

@@ -40,6 +40,11 @@ def _parse_upload(value: object) -> UploadFile:
     return value
 
 
+def uploaded_file(value: Upload) -> UploadFile:
+    """The file an Upload argument holds (the schema parses Upload to Starlette's UploadFile)."""
+    return _parse_upload(value)
+
+
 UploadScalar = strawberry.scalar(
     name="Upload",
     description="A file sent in a multipart request, as the GraphQL multipart request spec describes.",
@@ -61,7 +66,7 @@ class MappingInput:
     "why; a VALIDATE-mode import never starts. A remap (updateImportMapping) keeps the request."))
 class AutoStartInput:
     min_confidence: float = strawberry.field(description="0 to 1: the least mapping confidence of a required field.")
-    policy: CommitPolicy = strawberry.field(default=DomainCommitPolicy.SKIP_INVALID,  # type: ignore[valid-type]
+    policy: CommitPolicy = strawberry.field(default=DomainCommitPolicy.SKIP_INVALID,
                                             description="Which validation outcomes may start; default SKIP_INVALID.")
 
     def to_domain(self) -> AutoStart:
@@ -72,7 +77,7 @@ class AutoStartInput:
 class CreateImportInput:
     type: ImportKind
     file: Upload
-    mode: ImportMode = ImportMode.STORE  # type: ignore[assignment]
+    mode: ImportMode = ImportMode.STORE
     mapping: list[MappingInput] | None = strawberry.field(
         default=None, description="Leave out to have the columns mapped automatically."
     )
@@ -81,7 +86,7 @@ class CreateImportInput:
     )
     sheet: str | None = strawberry.field(default=None, description="XLSX only: the sheet to read (default: the first).")
     premier_core_mapping_id: str | None = None
-    date_order: DateOrder | None = strawberry.field(default=None, description=DATE_ORDER_HELP)  # type: ignore[valid-type]
+    date_order: DateOrder | None = strawberry.field(default=None, description=DATE_ORDER_HELP)
     encoding: str | None = strawberry.field(default=None, description=ENCODING_HELP)
     header_row: int | None = strawberry.field(default=None, description=HEADER_ROW_HELP)
     decimal_separator: str | None = strawberry.field(default=None, description=DECIMAL_HELP)
@@ -114,7 +119,7 @@ class ImportFilterInput:
         )
 
 
-def read_options(date_order: DateOrder | None, encoding: str | None, header_row: int | None,  # type: ignore[valid-type]
+def read_options(date_order: DateOrder | None, encoding: str | None, header_row: int | None,
                  decimal_separator: str | None) -> ReadOptions:
     """The read options a caller chose (the service checks them); None leaves a decision to the service."""
     return ReadOptions(date_order=DomainDateOrder(date_order.value) if date_order is not None else None,

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -17,6 +18,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -76,7 +78,7 @@ def coded_refusal(error: GraphQLError, settings: Settings | None = None) -> Grap
 
 def _setting_value(settings: Settings | None, variable: str) -> int:
     name = next(name for name, env in LIMIT_VARIABLES.items() if env == variable)
-    return getattr(settings or Settings(), name)
+    return int(getattr(settings or Settings(), name))
 
 
 class QuerySizeLimiter(SchemaExtension):
@@ -123,11 +125,12 @@ class ComplexityLimiter(SchemaExtension):
 class _Walk:
     schema: GraphQLSchema
     fragments: dict[str, FragmentDefinitionNode]
-    variables: dict
+    variables: dict[str, Any]
     seen: frozenset[str] = frozenset()
 
 
-def query_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: dict) -> int:
+def query_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
+               variables: dict[str, Any]) -> int:
     operation = get_operation_ast(document, operation_name)
     if operation is None:
         return 0
@@ -162,7 +165,7 @@ def _field_cost(node: FieldNode, parent: object, walk: _Walk) -> int:
     return 1 + _page_size(node, definition, walk.variables) * inner
 
 
-def _page_size(node: FieldNode, definition: object, variables: dict) -> int:
+def _page_size(node: FieldNode, definition: GraphQLField, variables: dict[str, Any]) -> int:
     argument = definition.args.get("first")
     if argument is None:
         return 1

@@ -13,7 +13,7 @@ from domain.organisations import update_organisation_settings
 from domain.services import Upload
 from graph.context import Info
 from graph.inputs import (DATE_ORDER_HELP, DECIMAL_HELP, ENCODING_HELP, HEADER_ROW_HELP, START_IDEMPOTENCY_HELP,
-                          CreateImportInput, MappingInput, import_id, mapping_entries, read_options)
+                          CreateImportInput, MappingInput, import_id, mapping_entries, read_options, uploaded_file)
 from graph.threads import call
 from graph.webhooks import Webhook, create_webhook, delete_webhook
 from graph.types import DateOrder, ImportKind, ImportObject, OrganisationSettings, SavedMapping
@@ -32,12 +32,13 @@ class Mutation:
     async def create_import(self, info: Info, input: CreateImportInput) -> ImportObject:  # noqa: A002
         principal = await info.context.principal()
         service = info.context.services.imports
+        file = uploaded_file(input.file)
         record = await call(
             service.create_import,
             principal,
             type_name=input.type.value,
             mode=input.mode,
-            upload=Upload(filename=input.file.filename or "upload.csv", stream=input.file.file),
+            upload=Upload(filename=file.filename or "upload.csv", stream=file.file),
             mapping=mapping_entries(input.mapping) if input.mapping is not None else None,
             mapping_id=str(input.mapping_id) if input.mapping_id is not None else None,
             sheet=input.sheet,
@@ -53,7 +54,7 @@ class Mutation:
                          "headerRow and no mapping, the columns are mapped again automatically if they changed.")
     async def update_import_mapping(
         self, info: Info, id: strawberry.ID, mapping: list[MappingInput] | None = None,  # noqa: A002
-        date_order: Annotated[DateOrder | None, strawberry.argument(description=DATE_ORDER_HELP)] = None,  # type: ignore[valid-type]
+        date_order: Annotated[DateOrder | None, strawberry.argument(description=DATE_ORDER_HELP)] = None,
         encoding: Annotated[str | None, strawberry.argument(description=ENCODING_HELP)] = None,
         header_row: Annotated[int | None, strawberry.argument(description=HEADER_ROW_HELP)] = None,
         decimal_separator: Annotated[str | None, strawberry.argument(description=DECIMAL_HELP)] = None,
@@ -100,7 +101,7 @@ class Mutation:
 
     @strawberry.mutation(description="Change your organisation's settings (admins): `dateOrder` is the order "
                          "ambiguous date columns follow when an import does not choose one.")
-    async def update_organisation_settings(self, info: Info, date_order: DateOrder) -> OrganisationSettings:  # type: ignore[valid-type]
+    async def update_organisation_settings(self, info: Info, date_order: DateOrder) -> OrganisationSettings:
         principal = await info.context.principal()
         updated = await call(update_organisation_settings, info.context.services.db, principal,
                              date_order=DomainDateOrder(date_order.value))

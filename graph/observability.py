@@ -59,13 +59,14 @@ class RequestIds:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        context = LogContext(request_id=request_id(scope))
+        the_id = request_id(scope)
+        context = LogContext(request_id=the_id)
         status = {"code": 0}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] in ("http.response.start", "websocket.accept"):
                 status["code"] = message.get("status", 101)
-                message["headers"] = [*message.get("headers", []), (HEADER.encode(), context.request_id.encode())]
+                message["headers"] = [*message.get("headers", []), (HEADER.encode(), the_id.encode())]
             elif message["type"] == "websocket.close" and not status["code"]:
                 status["code"] = 403
             await send(message)

@@ -47,7 +47,7 @@ class RedisCounter:
     def __init__(self, url: str, prefix: str) -> None:
         self.url = url
         self.prefix = prefix
-        self.client = None
+        self.client: Redis | None = None
         self.fallback = LocalCounter()
 
     async def hit(self, key: str, window: int) -> int:
@@ -56,7 +56,9 @@ class RedisCounter:
         name = f"{self.prefix}-rate:{window}:{key}"
         try:
             async with self.client.pipeline(transaction=True) as pipe:
-                count, _ = await pipe.incr(name).expire(name, 120).execute()
+                pipe.incr(name)
+                pipe.expire(name, 120)
+                count, _ = await pipe.execute()
             return int(count)
         except (RedisError, OSError) as error:
             log.warning("rate counter: Redis did not answer (%s); counting in this process", type(error).__name__)

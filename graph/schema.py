@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import partial
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection
 from strawberry.file_uploads import Upload
+from strawberry.types import ExecutionContext
 
 from domain.settings import Settings
 from graph.errors import ErrorCodes
@@ -18,7 +20,7 @@ from graph.subscriptions import Subscription
 
 
 class Schema(strawberry.Schema):
-    def process_errors(self, errors, execution_context=None) -> None:  # noqa: ANN001
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Log only unexpected errors (ErrorCodes logs them with their id); refusals are not ours."""
 
 

@@ -20,7 +20,7 @@ from graph.types import ImportObject
 POLL_SECONDS = 1.0
 
 
-def _snapshot(item: ImportObject) -> tuple:
+def _snapshot(item: ImportObject) -> tuple[object, ...]:
     return (item.status, item.progress, item.total_rows, item.imported_rows, item.failed_validation_rows,
             item.failed_import_rows, item.rolled_back_rows, item.updated_at)
 
@@ -41,7 +41,7 @@ class Subscription:
             record = await call(queries.get_import, services.db, await info.context.principal(again=True), wanted)
             return ImportObject.from_record(record)
 
-        async def seen(item: ImportObject) -> tuple:
+        async def seen(item: ImportObject) -> tuple[object, ...]:
             """What a watcher sees change, the place in the queue of a waiting import included."""
             place = None if item.queued_at is None else await call(position_in_queue, services.db, principal, wanted)
             return (*_snapshot(item), place)

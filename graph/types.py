@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 
 import strawberry
@@ -22,6 +22,7 @@ from domain.auto_start import CommitPolicy as DomainCommitPolicy
 from domain.notices import Notice as DomainNotice
 from domain.notices import NoticeCode as DomainNoticeCode
 from domain.options import DateOrder as DomainDateOrder
+from domain.organisations import OrganisationSettings as DomainOrganisationSettings
 from domain.options import ReadOptions
 from domain.problems import RowProblemCode as DomainRowProblemCode
 from domain.status import ImportStatus as DomainImportStatus
@@ -30,15 +31,28 @@ from graph.context import Info
 from graph.limits import page_size
 from graph.threads import call
 
-ImportStatus = strawberry.enum(DomainImportStatus, name="ImportStatus", description="Where an import is in its life.")
-ImportMode = strawberry.enum(models.ImportMode, name="ImportMode", description="What an import does with valid rows.")
-ImportKind = strawberry.enum(
-    # From the registry: a new type module appears in the API without editing this file.
-    enum.Enum("ImportKind", {name.upper(): name for name in IMPORT_TYPES}),
-    name="ImportType",
-    description="The kind of records a file holds.",
-)
-Role = strawberry.enum(models.Role, name="Role")
+# strawberry.enum publishes an enum class in place (and returns it): the domain's enums are
+# published under these names, and mypy checks them as the domain's. Those built here at run
+# time (members from the registry, or each with its description) are, to mypy, enums whose
+# members it cannot know.
+ImportStatus = DomainImportStatus
+strawberry.enum(ImportStatus, name="ImportStatus", description="Where an import is in its life.")
+ImportMode = models.ImportMode
+strawberry.enum(ImportMode, name="ImportMode", description="What an import does with valid rows.")
+if TYPE_CHECKING:
+    class ImportKind(enum.Enum): ...
+    class ImportErrorCode(enum.Enum): ...
+    class RowProblemCode(enum.Enum): ...
+    class NoticeControl(enum.Enum): ...
+else:
+    ImportKind = strawberry.enum(
+        # From the registry: a new type module appears in the API without editing this file.
+        enum.Enum("ImportKind", {name.upper(): name for name in IMPORT_TYPES}),
+        name="ImportType",
+        description="The kind of records a file holds.",
+    )
+Role = models.Role
+strawberry.enum(Role, name="Role")
 
 ERROR_CODE_MEANINGS = {
     DomainImportErrorCode.MISSING_REQUIRED_FIELDS: "A required field has no column: map one with updateImportMapping.",
@@ -50,11 +64,14 @@ ERROR_CODE_MEANINGS = {
     DomainImportErrorCode.INTERNAL_ERROR: "Validation kept failing for a reason of ours; the message has a reference "
                                           "to quote to the operator.",
 }
-ImportErrorCode = strawberry.enum(
-    enum.Enum("ImportErrorCode", {code.value: strawberry.enum_value(code.value, description=ERROR_CODE_MEANINGS[code])
-                                  for code in DomainImportErrorCode}),
-    description="Why an import is ERRORED. The limit codes and BAD_FILE mean what they mean when an upload is refused.",
-)
+if not TYPE_CHECKING:
+    ImportErrorCode = strawberry.enum(
+        enum.Enum("ImportErrorCode", {
+            code.value: strawberry.enum_value(code.value, description=ERROR_CODE_MEANINGS[code])
+            for code in DomainImportErrorCode}),
+        description="Why an import is ERRORED. The limit codes and BAD_FILE mean what they mean when an upload is "
+                    "refused.",
+    )
 
 
 PROBLEM_MEANINGS = {
@@ -82,23 +99,28 @@ PROBLEM_MEANINGS = {
     DomainRowProblemCode.WRITE_FAILED: "The record could not be written at import.",
     DomainRowProblemCode.CHANGED_SINCE_IMPORT: "Rollback: the record changed after the import, so it was kept.",
 }
-RowProblemCode = strawberry.enum(
-    enum.Enum("RowProblemCode", {code.value: strawberry.enum_value(code.value, description=PROBLEM_MEANINGS[code])
-                                 for code in DomainRowProblemCode}),
-    description="What kind of problem a row has: one code per problem, besides its message.",
-)
-NoticeCode = strawberry.enum(DomainNoticeCode, name="NoticeCode",
-                             description="What the service decided on your behalf while reading the file.")
-NoticeControl = strawberry.enum(
-    enum.Enum("NoticeControl", {control.name: control.value for control in DomainControl}),
-    description="The createImport / updateImportMapping input that changes a notice's decision.",
-)
-CommitPolicy = strawberry.enum(DomainCommitPolicy, name="CommitPolicy", description=(
+if not TYPE_CHECKING:
+    RowProblemCode = strawberry.enum(
+        enum.Enum("RowProblemCode", {
+            code.value: strawberry.enum_value(code.value, description=PROBLEM_MEANINGS[code])
+            for code in DomainRowProblemCode}),
+        description="What kind of problem a row has: one code per problem, besides its message.",
+    )
+NoticeCode = DomainNoticeCode
+strawberry.enum(NoticeCode, name="NoticeCode",
+                description="What the service decided on your behalf while reading the file.")
+if not TYPE_CHECKING:
+    NoticeControl = strawberry.enum(
+        enum.Enum("NoticeControl", {control.name: control.value for control in DomainControl}),
+        description="The createImport / updateImportMapping input that changes a notice's decision.",
+    )
+CommitPolicy = DomainCommitPolicy
+strawberry.enum(CommitPolicy, name="CommitPolicy", description=(
     "Which validation outcomes an import may start by itself with (autoStart). SKIP_INVALID: import the valid "
     "rows and skip the invalid ones, however many; a file with no valid row is not started. It is the only "
     "policy for now; stricter ones are to come."))
-DateOrder = strawberry.enum(DomainDateOrder, name="DateOrder",
-                            description="The order of day, month and year in dates like 05/11/1990.")
+DateOrder = DomainDateOrder
+strawberry.enum(DateOrder, name="DateOrder", description="The order of day, month and year in dates like 05/11/1990.")
 
 
 @strawberry.type
@@ -124,11 +146,11 @@ class OrganisationSettings:
     """Your organisation's settings for the imports to come."""
 
     name: str
-    date_order: DateOrder = strawberry.field(  # type: ignore[valid-type]
+    date_order: DateOrder = strawberry.field(
         description="The order of ambiguous date columns (all parts 12 or less) when an import does not choose one.")
 
     @classmethod
-    def from_domain(cls, settings) -> OrganisationSettings:  # noqa: ANN001
+    def from_domain(cls, settings: DomainOrganisationSettings) -> OrganisationSettings:
         return cls(name=settings.name, date_order=settings.date_order)
 
 
@@ -200,7 +222,7 @@ class RowErrorConnection:
 @strawberry.type(name="AutoStart", description="How an import asked to start by itself once validated (autoStart).")
 class AutoStartRequest:
     min_confidence: float = strawberry.field(description="The least mapping confidence of a required field.")
-    policy: CommitPolicy  # type: ignore[valid-type]
+    policy: CommitPolicy
 
 
 @strawberry.type(name="Import")
@@ -240,7 +262,7 @@ class ImportObject:
     rolled_back_at: datetime | None
     encoding: str = strawberry.field(description="How the file's text was read (a Python codec name, or xlsx).")
     header_row: int = strawberry.field(description="The header's row number in the file; data rows follow it.")
-    date_order: DateOrder | None = strawberry.field(  # type: ignore[valid-type]
+    date_order: DateOrder | None = strawberry.field(
         description="The date order chosen for ambiguous date columns; null: your organisation's default.")
     decimal_separator: str | None = strawberry.field(
         description="The decimal separator chosen ('.' or ','); null: ',' in a ';'-separated file, else '.'.")
@@ -272,7 +294,7 @@ class ImportObject:
         self, info: Info, first: int = 25, after: str | None = None,
         field: Annotated[str | None, strawberry.argument(
             description="Only the problems of this field (a field name from importTypes).")] = None,
-        code: Annotated[RowProblemCode | None, strawberry.argument(  # type: ignore[valid-type]
+        code: Annotated[RowProblemCode | None, strawberry.argument(
             description="Only the problems of this kind.")] = None,
     ) -> RowErrorConnection:
         principal = await info.context.principal()

@@ -17,7 +17,8 @@ from graph.context import Info
 from graph.limits import page_size
 from graph.threads import call
 
-WebhookEvent = strawberry.enum(domain.WebhookEvent, name="WebhookEvent", description=(
+WebhookEvent = domain.WebhookEvent
+strawberry.enum(WebhookEvent, name="WebhookEvent", description=(
     "What a webhook hears about. IMPORT_STATUS_CHANGED: every change of an import's status "
     "(VALIDATING, VALIDATED, IMPORTING, IMPORTED, ROLLING_BACK, ROLLED_BACK, ERRORED); IMPORT_FINISHED: "
     "only when an import reaches IMPORTED, ROLLED_BACK or ERRORED."))
@@ -25,7 +26,7 @@ WebhookEvent = strawberry.enum(domain.WebhookEvent, name="WebhookEvent", descrip
 
 @strawberry.type(description="One attempt to deliver one event to a webhook.")
 class WebhookDelivery:
-    event: WebhookEvent  # type: ignore[valid-type]
+    event: WebhookEvent
     import_id: strawberry.ID
     status_code: int | None = strawberry.field(description="The receiver's HTTP status; null when none came.")
     error: str | None = strawberry.field(description="Why no answer came (a timeout, a refused connection).")
@@ -44,7 +45,7 @@ class WebhookDelivery:
 class Webhook:
     id: strawberry.ID
     url: str
-    events: list[WebhookEvent]  # type: ignore[valid-type]
+    events: list[WebhookEvent]
     created_at: datetime
 
     @strawberry.field(description="The latest delivery attempts, newest first.")
@@ -79,7 +80,7 @@ SECRET_HELP = ("16 to 200 characters, kept by you and by the service: each deliv
 
 
 async def create_webhook(
-    info: Info, url: str, events: list[WebhookEvent],  # type: ignore[valid-type]
+    info: Info, url: str, events: list[WebhookEvent],
     secret: Annotated[str, strawberry.argument(description=SECRET_HELP)],
 ) -> Webhook:
     principal = await info.context.principal()

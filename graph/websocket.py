@@ -12,6 +12,8 @@ from typing import Any
 
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
+from graph.context import Context
+
 
 def message_problem(message: Any) -> str | None:
     """What makes `message` not a graphql-transport-ws message from a client (None: nothing)."""
@@ -34,7 +36,7 @@ def _payload_problem(payload: Any) -> str | None:
     return None
 
 
-class CheckedTransportWsHandler(BaseGraphQLTransportWSHandler):
+class CheckedTransportWsHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_message(self, message: Any) -> None:
         problem = message_problem(message)
         if problem is not None:

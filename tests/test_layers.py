@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _imported_packages(path: Path) -> set[str]:
     """The top-level packages a module imports, at module level or inside a function."""
-    packages = set()
+    packages: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
         if isinstance(node, ast.Import):
             packages.update(alias.name.split(".")[0] for alias in node.names)

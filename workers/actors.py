@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, ParamSpec
 
 import dramatiq
 from dramatiq.middleware import CurrentMessage
@@ -20,16 +22,18 @@ WEBHOOK_RETRIES = 9
 WEBHOOK_MIN_BACKOFF_MS = 1000
 WEBHOOK_MAX_BACKOFF_MS = 10 * 60 * 1000
 
+P = ParamSpec("P")
+
 
 @dataclass(frozen=True)
 class Actors:
-    validate: dramatiq.Actor
-    import_chunk: dramatiq.Actor
-    rollback_chunk: dramatiq.Actor
-    import_next_chunk: dramatiq.Actor
-    rollback_next_chunk: dramatiq.Actor
-    validation_gave_up: dramatiq.Actor
-    deliver_webhook: dramatiq.Actor
+    validate: dramatiq.Actor[[str], None]
+    import_chunk: dramatiq.Actor[[str, int, int], None]
+    rollback_chunk: dramatiq.Actor[[str, int, int], None]
+    import_next_chunk: dramatiq.Actor[[str], None]
+    rollback_next_chunk: dramatiq.Actor[[str], None]
+    validation_gave_up: dramatiq.Actor[[dict[str, Any], dict[str, Any]], None]
+    deliver_webhook: dramatiq.Actor[[str, str, str, str], None]
 
 
 def declare_actors(broker: dramatiq.Broker, processor: Processor, sender: WebhookSender, *,
@@ -51,7 +55,7 @@ def declare_actors(broker: dramatiq.Broker, processor: Processor, sender: Webhoo
     def rollback_next_chunk(import_id: str) -> None:
         processor.rollback_next_chunk(uuid.UUID(import_id))
 
-    def validation_gave_up(message: dict, retry_info: dict) -> None:
+    def validation_gave_up(message: dict[str, Any], retry_info: dict[str, Any]) -> None:
         processor.give_up_validation(uuid.UUID(message["args"][0]), message["message_id"])
 
     def deliver_webhook(import_id: str, webhook_id: str, event: str, body: str) -> None:
@@ -59,11 +63,11 @@ def declare_actors(broker: dramatiq.Broker, processor: Processor, sender: Webhoo
         attempt = 1 + (message.options.get("retries", 0) if message is not None else 0)
         sender.deliver(uuid.UUID(webhook_id), uuid.UUID(import_id), event, body, attempt=attempt)
 
-    def declare(fn, **options: object) -> dramatiq.Actor:  # noqa: ANN001
+    def declare(fn: Callable[P, None], **options: Any) -> dramatiq.Actor[P, None]:
         return dramatiq.actor(
-            fn, broker=broker, actor_name=fn.__name__, queue_name=f"{queue_prefix}-imports",
+            broker=broker, actor_name=fn.__name__, queue_name=f"{queue_prefix}-imports",
             min_backoff=500, max_backoff=30_000, **options,
-        )
+        )(fn)
 
     return Actors(
         validate=declare(validate_import, time_limit=VALIDATION_TIME_LIMIT_MS, max_retries=20,
@@ -74,8 +78,12 @@ def declare_actors(broker: dramatiq.Broker, processor: Processor, sender: Webhoo
         rollback_next_chunk=declare(rollback_next_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
         validation_gave_up=declare(validation_gave_up, max_retries=20),
         deliver_webhook=dramatiq.actor(
-            deliver_webhook, broker=broker, actor_name="deliver_webhook", queue_name=f"{queue_prefix}-imports",
+            broker=broker, actor_name="deliver_webhook", queue_name=f"{queue_prefix}-imports",
             max_retries=WEBHOOK_RETRIES, min_backoff=WEBHOOK_MIN_BACKOFF_MS, max_backoff=WEBHOOK_MAX_BACKOFF_MS,
-            retry_when=lambda retries, error: isinstance(error, DeliveryFailed) and retries < WEBHOOK_RETRIES,
-        ),
+            retry_when=_retry_delivery,
+        )(deliver_webhook),
     )
+
+
+def _retry_delivery(retries: int, error: Exception) -> bool:
+    return isinstance(error, DeliveryFailed) and retries < WEBHOOK_RETRIES

@@ -24,12 +24,12 @@ class LogIds(Middleware):
     def __init__(self) -> None:
         self.started: dict[str, float] = {}
 
-    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
         first = message.args[0] if message.args else None
         use(LogContext(import_id=first if isinstance(first, str) else None))
         self.started[message.message_id] = time.perf_counter()
 
-    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
+    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy, *,
                               result: object = None, exception: BaseException | None = None) -> None:
         duration_ms = round((time.perf_counter() - self.started.pop(message.message_id, time.perf_counter())) * 1000, 1)
         outcome = "done" if exception is None else f"failed ({type(exception).__name__})"
@@ -86,5 +86,9 @@ def queue_size(broker: dramatiq.Broker, queue_name: str) -> int:
         return sum(broker.queues[name].qsize() for name in (queue_name, dq_name(queue_name)) if name in broker.queues)
     if hasattr(broker, "get_queue_message_counts"):  # RabbitMQ: ready, delayed, dead-lettered
         ready, delayed, _ = broker.get_queue_message_counts(queue_name)
-        return ready + delayed
+        return int(ready + delayed)
+    from dramatiq.brokers.redis import RedisBroker
+
+    if not isinstance(broker, RedisBroker):
+        raise TypeError(f"no queue size for a {type(broker).__name__}")
     return int(broker.do_qsize(queue_name))

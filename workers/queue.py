@@ -36,7 +36,7 @@ class DramatiqQueue:
         self._send("deliver_webhook", str(import_id), str(webhook_id), event, body)
 
     def _send(self, actor_name: str, *args: object) -> None:
-        message = dramatiq.Message(
+        message: dramatiq.Message[None] = dramatiq.Message(
             queue_name=self.queue_name, actor_name=actor_name, args=args, kwargs={}, options={}
         )
         self.broker.enqueue(message)

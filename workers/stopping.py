@@ -63,10 +63,10 @@ class StopTakingMessages(Middleware):
 
         return stop_taking_messages
 
-    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
         self.under_way.add(message.message_id)
 
-    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message, *,
+    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy, *,
                               result: object = None, exception: BaseException | None = None) -> None:
         self.under_way.discard(message.message_id)
 

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from dramatiq.errors import BrokerConnectionError
 
@@ -118,7 +118,7 @@ class RecoverySweep:
         with self.db.read() as session:
             rows = session.exec(
                 select(Import.id, Import.updated_at)
-                .where(Import.status.in_([s.value for s in WORKING]), Import.queued_at.is_(None))
+                .where(col(Import.status).in_([s.value for s in WORKING]), col(Import.queued_at).is_(None))
             ).all()
         return {(import_id, updated) for import_id, updated in rows if _aware(updated) < cutoff}
 

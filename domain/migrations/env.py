@@ -1,7 +1,7 @@
 """Alembic environment: runs on the connection the app hands in, or on sqlalchemy.url."""
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 import domain.models  # noqa: F401  (registers every table on the metadata)
 from sqlmodel import SQLModel
@@ -10,7 +10,7 @@ target_metadata = SQLModel.metadata
 config = context.config
 
 
-def run(connection) -> None:  # noqa: ANN001
+def run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -24,7 +24,10 @@ connection = config.attributes.get("connection")
 if connection is not None:
     run(connection)
 else:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise SystemExit("migrations need the app's connection or sqlalchemy.url")
+    engine = create_engine(url)
     with engine.begin() as conn:
         run(conn)
     engine.dispose()

@@ -10,6 +10,7 @@ WooCommerce (`Name`), Mindbody (`Id`, `MobilePhone`, `BirthDate`, `SendPromotion
 and spa and salon systems (`Client Notes`, `Guest Code`, `Cell Phone`, `Mobile Number`).
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from domain.models import Client
@@ -53,7 +54,7 @@ def _check(values: dict[str, Any]) -> list[tuple[str, str]]:
             for name in _NAME_PARTS if name in values and values[name] is None]
 
 
-def _record(values):  # noqa: ANN001, ANN202
+def _record(values: Mapping[str, Any]) -> dict[str, Any]:
     """The columns of a valid row: a full name fills a blank first or last name and is not
     stored; the email's key is its case-folded form."""
     out = dict(values)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain.models import AppointmentType, Package, RetailProduct
 from domain.types.base import FieldKind, FieldSpec, ImportTypeSpec
@@ -20,10 +20,10 @@ def _resolve(session: Session, organisation_id: uuid.UUID,
     found: dict[str, dict[str, Any]] = {}
     if keys:
         for product in session.exec(select(RetailProduct).where(
-                RetailProduct.organisation_id == organisation_id, RetailProduct.sku_key.in_(keys))):
+                RetailProduct.organisation_id == organisation_id, col(RetailProduct.sku_key).in_(keys))):
             found[product.sku_key] = {"type": "retail_product", "id": product.id, "code": product.sku}
         for service in session.exec(select(AppointmentType).where(
-                AppointmentType.organisation_id == organisation_id, AppointmentType.code_key.in_(keys))):
+                AppointmentType.organisation_id == organisation_id, col(AppointmentType.code_key).in_(keys))):
             found[service.code_key] = {"type": "appointment_type", "id": service.id, "code": service.code}
     answers: list[tuple[str | None, dict[str, Any] | None]] = []
     for values in rows:
