@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from domain.bulk import insert_many
 from domain.date_columns import orders_from_notices
+from domain.decisions import Change, EarlierRow, Fail, Holder, Refusal, Stored, decide
 from domain.fields import decimal_separator_for, parser_for
 from domain.options import DateOrder, ReadOptions
 from domain.mapping import column_indexes
@@ -94,12 +95,11 @@ def _store_clashes(session: Session, record: Import, spec: ImportTypeSpec,
     index = _Existing(session, spec, record.organisation_id, [keys for _, _, keys in keyed])
     failures = []
     for row, values, (keys, unique) in keyed:
-        found, owner = index.match(keys), index.owner_of(unique)
-        clash = _clash(spec, values, found, owner)
-        if clash:
-            failures.append(_exists(row, record, spec, values, clash, (found or owner)["id"]))
+        decision = decide(ImportMode.STORE, index.match(keys), index.owner_of(unique))
+        if isinstance(decision, Fail):
+            failures.append(_refused(row, record, spec, values, decision))
         else:
-            index.claim(keys, unique)
+            index.claim(row.row_number, keys, unique)
     return failures
 
 
@@ -156,25 +156,20 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence
             plan.failures.append(_failure(row, None, None, None, refused[row.row_number],
                                           RowProblemCode.MISSING_REFERENCE))
             continue
-        values = outcome.values
+        values = outcome.values or {}
         keys, unique = keyed[row.row_number]
-        found, owner = index.match(keys), index.owner_of(unique)
-        if mode is ImportMode.STORE or found is None:
-            clash = _clash(spec, values, found, owner)
-            if found is None and mode is ImportMode.UPDATE:
-                plan.failures.append(_not_found(row, record, spec, values))
-            elif clash:
-                plan.failures.append(_exists(row, record, spec, values, clash, (found or owner)["id"]))
-            elif complete is not None and (problems := complete.validate(row.cells).errors):
-                plan.failures.append(_incomplete(row, spec, problems))
-            else:
-                plan.creates.append({**spec.record(_with_defaults(spec, values)), "organisation_id": record.organisation_id,
-                                     "import_id": record.id, "import_row": row.row_number})
-                index.claim(keys, unique)
-        elif owner is not None and owner["id"] != found["id"]:
-            plan.failures.append(_exists(row, record, spec, values, spec.unique_field, owner["id"]))
+        decision = decide(mode, index.match(keys), index.owner_of(unique))
+        if isinstance(decision, Fail):
+            plan.failures.append(_refused(row, record, spec, values, decision))
+        elif isinstance(decision, Change):
+            plan.changes.append((row, decision.record.values, _changed_columns(spec, record, row, values)))
+            index.claim(row.row_number, keys, unique)
+        elif complete is not None and (problems := complete.validate(row.cells).errors):
+            plan.failures.append(_incomplete(row, spec, problems))
         else:
-            plan.changes.append((row, found, _changed_columns(spec, record, row, values)))
+            plan.creates.append({**spec.record(_with_defaults(spec, values)), "organisation_id": record.organisation_id,
+                                 "import_id": record.id, "import_row": row.row_number})
+            index.claim(row.row_number, keys, unique)
     return plan
 
 
@@ -194,11 +189,12 @@ def _resolve(session: Session, record: Import, spec: ImportTypeSpec,
 
 
 class _Existing:
-    """The organisation's records this chunk may touch, found in one query (on PostgreSQL, one per key column)."""
+    """Who holds each key this chunk may touch: the organisation's records, found in one
+    query (on PostgreSQL, one per key column), and the rows of the chunk decided so far."""
 
     def __init__(self, session: Session, spec: ImportTypeSpec, organisation_id: uuid.UUID,
                  rows: list[tuple[list[tuple[str, Any]], tuple[str, Any] | None]]) -> None:
-        self.by_key: dict[tuple[str, Any], dict[str, Any]] = {}
+        self.by_key: dict[tuple[str, Any], Holder] = {}
         wanted: dict[str, set[Any]] = {}
         for keys, unique in rows:
             for name, key in filter(None, [*keys, unique]):
@@ -206,23 +202,24 @@ class _Existing:
         if not wanted:
             return
         for data in _records_with_keys(session.connection(), spec, organisation_id, wanted):
+            stored = Stored(dict(data))
             for name in wanted:
                 if data.get(name) is not None:
-                    self.by_key[(name, data[name])] = data
+                    self.by_key[(name, data[name])] = stored
 
-    def match(self, keys: list[tuple[str, Any]]) -> dict[str, Any] | None:
+    def match(self, keys: list[tuple[str, Any]]) -> Holder | None:
         """The record the match keys find: the first key present in the row decides."""
         return self.by_key.get(keys[0]) if keys else None
 
-    def owner_of(self, unique: tuple[str, Any] | None) -> dict[str, Any] | None:
+    def owner_of(self, unique: tuple[str, Any] | None) -> Holder | None:
         """The record that holds the row's unique key."""
         return None if unique is None else self.by_key.get(unique)
 
-    def claim(self, keys: list[tuple[str, Any]], unique: tuple[str, Any] | None) -> None:
-        """A record this chunk creates: later rows of the chunk see its keys as taken."""
+    def claim(self, row_number: int, keys: list[tuple[str, Any]], unique: tuple[str, Any] | None) -> None:
+        """A record this row creates or changes: later rows of the chunk find the row, not it."""
         for key in [*keys, unique]:
             if key is not None:
-                self.by_key.setdefault(key, {"id": None})
+                self.by_key[key] = EarlierRow(row_number)
 
 
 def _records_with_keys(conn, spec: ImportTypeSpec, organisation_id: uuid.UUID,  # noqa: ANN001
@@ -417,20 +414,21 @@ def _column_of(record: Import, field_name: str) -> str | None:
     return next((e["column"] for e in record.mapping if e["field"] == field_name), None)
 
 
-def _clash(spec: ImportTypeSpec, values: dict[str, Any], found: dict | None, owner: dict | None) -> str | None:
-    """The field whose value an existing record already has, if any."""
-    if found is not None:
-        return next(n for n in spec.match_keys if values.get(n) not in (None, ""))
-    return spec.unique_field if owner is not None else None
-
-
-def _exists(row: StoredRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any], name: str,
-            record_id: int | None) -> dict[str, Any]:
+def _refused(row: StoredRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any],
+             decision: Fail) -> dict[str, Any]:
+    """The failure of a row `decide` refused, in words and with its code."""
+    if decision.refusal is Refusal.NOT_FOUND:
+        return _not_found(row, record, spec, values)
+    name = (spec.unique_field if decision.key == "unique"
+            else next(n for n in spec.match_keys if values.get(n) not in (None, "")))
     label = spec.field(name).label.lower()
-    noun = spec.label.lower().rstrip("s")
-    if record_id is None:  # taken by a row earlier in this chunk
+    if isinstance(decision.holder, EarlierRow):
         return _failure(row, _column_of(record, name), name, values[name],
-                        f"A {noun} with {label} {values[name]} already exists", RowProblemCode.ALREADY_EXISTS)
+                        f"The same {label} is already on row {decision.holder.row_number} of this file",
+                        RowProblemCode.DUPLICATE_IN_FILE)
+    assert isinstance(decision.holder, Stored)
+    record_id = decision.holder.id
+    noun = spec.label.lower().rstrip("s")
     failure = _failure(row, _column_of(record, name), name, values[name],
                        f"A {noun} with {label} {values[name]} already exists (record {record_id}); "
                        "import it in UPDATE or UPSERT mode to change it", RowProblemCode.ALREADY_EXISTS)

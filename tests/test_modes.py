@@ -113,3 +113,14 @@ def test_an_upsert_row_that_matches_nothing_must_be_a_complete_new_record(client
     assert "No client matches this row, and it cannot create one: Last name is required" in messages(
         client, token, final["id"])
     assert "E8" not in clients(db)
+
+
+def test_upsert_rows_sharing_an_external_ref_import_once_and_refuse_the_repeat(client, token, db):
+    """Two rows of one chunk with one new external reference: the first creates the record,
+    the second is refused naming the first (it once crashed the chunk, leaving the import
+    IMPORTING forever)."""
+    upsert = HEADER + "E7,Gus,Grey,gus@example.com,,\nE7,Gus,Green,gus.green@example.com,,\n"
+    final = run_import(client, token, upsert, "UPSERT")
+    assert (final["importedRows"], final["failedValidationRows"] + final["failedImportRows"]) == (1, 1)
+    assert messages(client, token, final["id"]) == ["The same external reference is already on row 2 of this file"]
+    assert clients(db)["E7"].last_name == "Grey"
