@@ -32,6 +32,7 @@ from domain.files import FileProblem, reader, stored_format
 from domain.reading import LimitProblem
 from domain.scheduling import enqueue_import, enqueue_started, organisations_waiting, promote_waiting, start_validated
 from domain.settings import Settings
+from domain.staging import clashes, staged, stages
 from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
 from domain.types.base import FieldKind
@@ -42,6 +43,7 @@ from domain.writing import is_partial, refusals, row_validator, undo_chunk, writ
 log = logging.getLogger(__name__)
 
 VALIDATION_BATCH = 2000
+STAGED_CHECK_RANGE = 50_000  # rows a transaction checks against existing records by one join
 DATE_PASS_SHARE = 20  # % of validation's progress given to reading the date columns first
 CHECK_START = 90  # ... and where checking the valid rows against existing records starts
 
@@ -92,11 +94,12 @@ class Processor:
             self._store_date_notices(record, [notice for decision in dates.values() for notice in decision.notices()])
             validator = row_validator(record, spec, partial=is_partial(record),
                                       date_orders={name: decision.order for name, decision in dates.items()})
+            stage = spec if stages(record, spec) else None
             start = DATE_PASS_SHARE if dates else 0  # the date pass was the first part of the work
             for row_number, cells in rows.rows():
                 if row_number <= record.header_row or row_number <= done_through:
                     continue
-                batch.append(_row_values(record.id, row_number, cells, validator.validate(cells)))
+                batch.append(_row_values(record.id, row_number, cells, validator.validate(cells), stage))
                 if len(batch) >= VALIDATION_BATCH:
                     self._store_rows(record, batch, progress=_share(start, CHECK_START, rows.fraction_done()))
                     batch = []
@@ -194,6 +197,9 @@ class Processor:
         record has in STORE, no record to update in UPDATE, a missing reference), so the
         review and VALIDATE mode show what startImport will do."""
         after, last = 0, self._last_stored_row(record.id)
+        if stages(record, spec):
+            self._check_staged_against_records(record, spec, last)
+            return
         while True:
             with self.db.write() as session:
                 rows = session.exec(select(ImportRow.row_number, ImportRow.cells)
@@ -208,6 +214,17 @@ class Processor:
                                   progress=_share(CHECK_START, 99, rows[-1].row_number / last))
             self.publisher.publish(record.id)
             after = rows[-1].row_number
+
+    def _check_staged_against_records(self, record: Import, spec: ImportTypeSpec, last: int) -> None:
+        """The same for staged rows: their keys joined to the records', a range at a time."""
+        for first in range(FIRST_DATA_ROW, last + 1, STAGED_CHECK_RANGE):
+            end = min(last, first + STAGED_CHECK_RANGE - 1)
+            with self.db.write() as session:
+                refused = clashes(session.connection(), record, spec, first, end)
+                _mark_refused(session, record, refused)
+                _claim_validation(session, record, total=0, invalid=len(refused),
+                                  progress=_share(CHECK_START, 99, end / last))
+            self.publisher.publish(record.id)
 
     def give_up_validation(self, import_id: uuid.UUID, reference: str) -> None:
         """Validation kept failing for a reason of ours: mark the import ERRORED, not stuck."""
@@ -253,11 +270,12 @@ class Processor:
                 record = session.get(Import, import_id)
                 if record is None or record.status != ImportStatus.IMPORTING.value or is_waiting(record):
                     return False
+                spec = get_type(record.type)
                 rows = claim_rows(session, import_id, RowStatus.VALID, first_row=first_row, last_row=last_row,
-                                  limit=limit)
+                                  limit=limit, with_cells=not stages(record, spec))
                 if not rows and has_rows(session, import_id, RowStatus.VALID):
                     return False  # other workers hold what is left
-                imported, failed = write_chunk(session, record, get_type(record.type), rows) if rows else (0, 0)
+                imported, failed = write_chunk(session, record, spec, rows) if rows else (0, 0)
                 _bump(session, record, ImportStatus.IMPORTING,
                       imported_rows=Import.imported_rows + imported,
                       failed_import_rows=Import.failed_import_rows + failed)
@@ -301,7 +319,7 @@ class Processor:
                 if record is None or record.status != ImportStatus.ROLLING_BACK.value:
                     return False
                 rows = claim_rows(session, import_id, RowStatus.IMPORTED, first_row=first_row, last_row=last_row,
-                                  limit=limit)
+                                  limit=limit, with_cells=False)
                 if not rows and has_rows(session, import_id, RowStatus.IMPORTED):
                     return False  # other workers hold what is left
                 undone, conflicts = (undo_chunk(session, record, get_type(record.type), rows[0].row_number,
@@ -383,7 +401,9 @@ def _decimal_notices(record: Import, spec: ImportTypeSpec) -> list[Notice]:
     return [notice] if notice else []
 
 
-def _row_values(import_id: uuid.UUID, row_number: int, cells: list[str], outcome: RowOutcome) -> dict[str, Any]:
+def _row_values(import_id: uuid.UUID, row_number: int, cells: list[str], outcome: RowOutcome,
+                stage: ImportTypeSpec | None) -> dict[str, Any]:
+    """A stored row; with `stage`, a valid row's record columns too (domain/staging.py)."""
     return {
         "import_id": import_id,
         "row_number": row_number,
@@ -391,6 +411,7 @@ def _row_values(import_id: uuid.UUID, row_number: int, cells: list[str], outcome
         "cells": cells,
         "errors": outcome.errors or None,
         "match_key": outcome.key,
+        "staged": staged(stage, outcome.values) if stage is not None and outcome.values is not None else None,
     }
 
 

@@ -23,7 +23,7 @@ def has_rows(session: Session, import_id: uuid.UUID, status: RowStatus) -> bool:
 
 
 def claim_rows(session: Session, import_id: uuid.UUID, status: RowStatus, *, first_row: int = FIRST_DATA_ROW,
-               last_row: int | None = None, limit: int) -> list[Row]:
+               last_row: int | None = None, limit: int, with_cells: bool = True) -> list[Row]:
     """Lock up to `limit` rows in `status`, in row order (their row_number and cells), that no other transaction holds:
     a contiguous run, so that every row in `status` between the first and the last returned
     is locked by this transaction. Rows another worker holds are skipped, never waited for
@@ -33,8 +33,10 @@ def claim_rows(session: Session, import_id: uuid.UUID, status: RowStatus, *, fir
         where.append(ImportRow.row_number <= last_row)
     # Two columns, not ORM objects: building an ImportRow per row (and decoding its other
     # JSON columns) cost more than writing the chunk's records.
-    query = select(ImportRow.row_number, ImportRow.cells).where(*where).order_by(ImportRow.row_number).limit(limit)
-    claimed = list(session.exec(query.with_for_update(skip_locked=True)).all())
+    # Set-based work (rollback, staged imports) needs only the row numbers.
+    columns = (ImportRow.row_number, ImportRow.cells) if with_cells else (ImportRow.row_number,)
+    query = select(*columns).where(*where).order_by(ImportRow.row_number).limit(limit)
+    claimed = list(session.connection().execute(query.with_for_update(skip_locked=True)).all())
     if not claimed:
         return []
     # A row held by someone else inside the run would be written by both: stop before it.

@@ -14,8 +14,8 @@ from decimal import Decimal
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, delete, or_, text, update
-from sqlmodel import Session, select
+from sqlalchemy import Connection, bindparam, delete, or_, text, update
+from sqlmodel import Session, col, select
 
 from domain.bulk import insert_many
 from domain.date_columns import orders_from_notices
@@ -25,6 +25,7 @@ from domain.options import DateOrder, ReadOptions
 from domain.mapping import column_indexes
 from domain.models import Import, ImportMode, ImportRow, RowStatus, as_utc, utcnow
 from domain.problems import RowProblemCode
+from domain.staging import clashes, insert_staged, is_staged, stages
 from domain.types import ImportTypeSpec
 from domain.types.base import FieldKind
 from domain.validation import RowValidator, cell_text
@@ -46,22 +47,23 @@ class Plan:
     failures: list[dict[str, Any]] = field(default_factory=list)
 
 
-def write_chunk(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence[StoredRow]) -> tuple[int, int]:
-    """Write the records of `rows` (all VALID) and mark each row; (imported, failed)."""
-    plan = _plan(session, record, spec, rows)
+def write_chunk(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence[Any]) -> tuple[int, int]:
+    """Write the records of `rows` (all VALID, a contiguous run this transaction holds) and
+    mark each row; (imported, failed). Staged rows are written set-based (domain/staging.py);
+    others are validated again and written row by row."""
     now = utcnow()
     conn = session.connection()
+    first, last = rows[0].row_number, rows[-1].row_number
+    if stages(record, spec) and is_staged(conn, record, first, last):
+        return _write_staged(conn, record, spec, first, last, now)
+    if not hasattr(rows[0], "cells"):
+        rows = _with_cells(conn, record, first, last)
+    plan = _plan(session, record, spec, rows)
     if plan.creates:
         insert_many(conn, spec.model.__table__, [{**c, "created_at": now, "updated_at": now} for c in plan.creates])
     if plan.changes:
         _apply_changes(conn, record, spec, plan.changes, now)
-    if plan.failures:
-        conn.execute(
-            update(ImportRow)
-            .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
-            .values(status=RowStatus.FAILED.value, errors=bindparam("errors")),
-            plan.failures,
-        )
+    _mark_failed(conn, record, plan.failures)
     numbers = [row.row_number for row in rows]
     conn.execute(
         update(ImportRow)
@@ -70,6 +72,39 @@ def write_chunk(session: Session, record: Import, spec: ImportTypeSpec, rows: Se
         .values(status=RowStatus.IMPORTED.value)
     )
     return len(plan.creates) + len(plan.changes), len(plan.failures)
+
+
+def _write_staged(conn: Connection, record: Import, spec: ImportTypeSpec, first: int, last: int,
+                  now: datetime) -> tuple[int, int]:
+    failures = clashes(conn, record, spec, first, last)
+    _mark_failed(conn, record, failures)
+    created = insert_staged(conn, record, spec, first, last, now)
+    conn.execute(
+        update(ImportRow)
+        .where(col(ImportRow.import_id) == record.id, col(ImportRow.row_number).between(first, last),
+               col(ImportRow.status) == RowStatus.VALID.value)
+        .values(status=RowStatus.IMPORTED.value)
+    )
+    return created, len(failures)
+
+
+def _with_cells(conn: Connection, record: Import, first: int, last: int) -> list[Any]:
+    """The valid rows in the range with their cells (rows claimed without them)."""
+    return list(conn.execute(
+        select(ImportRow.row_number, ImportRow.cells)
+        .where(col(ImportRow.import_id) == record.id, col(ImportRow.row_number).between(first, last),
+               col(ImportRow.status) == RowStatus.VALID.value)
+        .order_by(col(ImportRow.row_number))).all())
+
+
+def _mark_failed(conn: Connection, record: Import, failures: list[dict[str, Any]]) -> None:
+    if failures:
+        conn.execute(
+            update(ImportRow)
+            .where(col(ImportRow.import_id) == record.id, col(ImportRow.row_number) == bindparam("rid"))
+            .values(status=RowStatus.FAILED.value, errors=bindparam("errors")),
+            failures,
+        )
 
 
 def is_partial(record: Import) -> bool:

@@ -1,0 +1,123 @@
+"""Validate once: a STORE row's record, staged at validation, written by the database.
+
+Validation stores the columns of the record each valid row would create (`ImportRow.staged`,
+JSON). Importing a chunk is then a few set-based statements: the rows whose key a stored
+record already has are found by a join and refused, the rest copied into the records' table
+by one INSERT ... SELECT, and the rows marked by range. No row is parsed or validated again.
+
+Staged: STORE imports of types without references to resolve, whose only mapped match key
+is the unique field (a second match key, a client's external reference, can repeat in a
+file without breaking a constraint: the row-by-row path in writing.py refuses the repeat).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, Connection, ColumnElement, String, Table, cast, func, literal, select
+from sqlmodel import col
+
+from domain.mapping import column_indexes
+from domain.models import Import, ImportMode, ImportRow, RowStatus
+from domain.problems import RowProblemCode
+from domain.types import ImportTypeSpec
+
+_SET_BY_IMPORT = ("id", "organisation_id", "import_id", "import_row", "created_at", "updated_at")
+
+
+def stages(record: Import, spec: ImportTypeSpec) -> bool:
+    """Whether this import's valid rows are staged at validation and imported set-based."""
+    mapped = set(column_indexes(record.mapping).values())
+    return (record.mode == ImportMode.STORE.value and spec.resolve is None
+            and not (mapped & set(spec.match_keys)) - {spec.unique_field})
+
+
+def staged(spec: ImportTypeSpec, values: dict[str, Any]) -> dict[str, Any]:
+    """The record a valid row creates, as JSON: its columns less those the import sets."""
+    booleans = spec.boolean_fields
+    record = spec.record({name: (False if value is None and name in booleans else value)
+                          for name, value in values.items()})
+    return {name: _json(value) for name, value in record.items() if name not in _SET_BY_IMPORT}
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def is_staged(conn: Connection, record: Import, first_row: int, last_row: int) -> bool:
+    """Whether the valid rows in the range were staged (not those of an import validated
+    before staging existed, or in another mode)."""
+    unstaged = conn.execute(select(ImportRow.row_number).where(
+        *_valid_in(record, first_row, last_row), col(ImportRow.staged).is_(None)).limit(1)).first()
+    return unstaged is None
+
+
+def clashes(conn: Connection, record: Import, spec: ImportTypeSpec, first_row: int,
+            last_row: int | None = None) -> list[dict[str, Any]]:
+    """The valid rows in the range whose unique key a stored record of the organisation
+    already has, as failures ({"rid", "errors"}), found by one join."""
+    table: Table = spec.model.__table__  # type: ignore[attr-defined]
+    name = spec.unique_field
+    found = conn.execute(
+        select(ImportRow.row_number, _extract(conn, ImportRow.staged, name, String()), table.c.id)
+        .join(table, (table.c.organisation_id == record.organisation_id)
+              & (table.c[spec.unique_column] == ImportRow.match_key))
+        .where(*_valid_in(record, first_row, last_row)).order_by(ImportRow.row_number)
+    ).all()
+    label = spec.field(name).label.lower()
+    noun = spec.label.lower().rstrip("s")
+    column = next((entry["column"] for entry in record.mapping if entry["field"] == name), None)
+    return [{"rid": row_number, "errors": [{
+        "column": column, "field": name, "value": value, "code": RowProblemCode.ALREADY_EXISTS.value,
+        "record_id": record_id,
+        "message": f"A {noun} with {label} {value} already exists (record {record_id}); "
+                   "import it in UPDATE or UPSERT mode to change it",
+    }]} for row_number, value, record_id in found]
+
+
+def insert_staged(conn: Connection, record: Import, spec: ImportTypeSpec, first_row: int, last_row: int,
+                  now: datetime) -> int:
+    """Create the records of the valid rows in the range from their staged columns: one
+    INSERT ... SELECT. How many."""
+    table: Table = spec.model.__table__  # type: ignore[attr-defined]
+    columns = [column for column in table.columns if column.name not in _SET_BY_IMPORT]
+    stamp = literal(now, type_=table.c.created_at.type)
+    source = select(
+        *[_value(conn, column) for column in columns],
+        literal(record.organisation_id, type_=table.c.organisation_id.type),
+        literal(record.id, type_=table.c.import_id.type), ImportRow.row_number, stamp, stamp,
+    ).where(*_valid_in(record, first_row, last_row))
+    names = [column.name for column in columns] + ["organisation_id", "import_id", "import_row", "created_at",
+                                                    "updated_at"]
+    statement = table.insert().from_select(names, source).execution_options(preserve_rowcount=True)
+    return conn.execute(statement).rowcount
+
+
+def _value(conn: Connection, column: Column[Any]) -> ColumnElement[Any]:
+    """A record column's staged value; its default where the type has no such field."""
+    value = _extract(conn, ImportRow.staged, column.name, column.type)
+    default = column.default
+    if default is not None and default.is_scalar:
+        return func.coalesce(value, literal(default.arg, type_=column.type))  # type: ignore[attr-defined]
+    return value
+
+
+def _valid_in(record: Import, first_row: int, last_row: int | None) -> list[ColumnElement[bool]]:
+    where = [col(ImportRow.import_id) == record.id, col(ImportRow.status) == RowStatus.VALID.value,
+             col(ImportRow.row_number) >= first_row]
+    if last_row is not None:
+        where.append(col(ImportRow.row_number) <= last_row)
+    return where
+
+
+def _extract(conn: Connection, document: Any, name: str, type_: Any) -> ColumnElement[Any]:
+    """The value at key `name` of a JSON column, in the column type the record needs."""
+    if conn.dialect.name == "postgresql":
+        return cast(document.op("->>")(name), type_)
+    # SQLite: json_extract gives JSON's text, numbers and true/false (1/0) as SQLite values,
+    # which the records' columns store as their own types do (dates are ISO text).
+    return func.json_extract(document, f'$."{name}"', type_=type_)
