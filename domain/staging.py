@@ -51,7 +51,7 @@ def _json(value: Any) -> Any:
 def is_staged(conn: Connection, record: Import, first_row: int, last_row: int) -> bool:
     """Whether the valid rows in the range were staged (not those of an import validated
     before staging existed, or in another mode)."""
-    unstaged = conn.execute(select(ImportRow.row_number).where(
+    unstaged = conn.execute(select(col(ImportRow.row_number)).where(
         *_valid_in(record, first_row, last_row), col(ImportRow.staged).is_(None)).limit(1)).first()
     return unstaged is None
 
@@ -63,10 +63,10 @@ def clashes(conn: Connection, record: Import, spec: ImportTypeSpec, first_row: i
     table: Table = spec.model.__table__  # type: ignore[attr-defined]
     name = spec.unique_field
     found = conn.execute(
-        select(ImportRow.row_number, _extract(conn, ImportRow.staged, name, String()), table.c.id)
+        select(col(ImportRow.row_number), _extract(conn, ImportRow.staged, name, String()), table.c.id)
         .join(table, (table.c.organisation_id == record.organisation_id)
               & (table.c[spec.unique_column] == ImportRow.match_key))
-        .where(*_valid_in(record, first_row, last_row)).order_by(ImportRow.row_number)
+        .where(*_valid_in(record, first_row, last_row)).order_by(col(ImportRow.row_number))
     ).all()
     label = spec.field(name).label.lower()
     noun = spec.label.lower().rstrip("s")
@@ -89,7 +89,7 @@ def insert_staged(conn: Connection, record: Import, spec: ImportTypeSpec, first_
     source = select(
         *[_value(conn, column) for column in columns],
         literal(record.organisation_id, type_=table.c.organisation_id.type),
-        literal(record.id, type_=table.c.import_id.type), ImportRow.row_number, stamp, stamp,
+        literal(record.id, type_=table.c.import_id.type), col(ImportRow.row_number), stamp, stamp,
     ).where(*_valid_in(record, first_row, last_row))
     names = [column.name for column in columns] + ["organisation_id", "import_id", "import_row", "created_at",
                                                     "updated_at"]
