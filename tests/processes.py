@@ -350,14 +350,13 @@ class ServerProcess(ChildProcess):
 def worker_environment(settings: Settings) -> dict[str, str]:
     """The environment variables that give a process these settings. With uploads kept in the
     database, the process gets a data directory of its own, as on another machine: nothing on
-    disk is shared. PYTHONPATH: the process runs this tree's code, as the tests do."""
+    disk is shared."""
     return {
         "DATABASE_URL": settings.database_url or "", "BROKER_URL": settings.broker_url or "",
         "IMPORTER_QUEUE_PREFIX": settings.queue_prefix, "IMPORTER_DATA_DIR": str(own_data_dir(settings)),
         "IMPORTER_UPLOAD_STORAGE": settings.upload_storage.value,
         "IMPORTER_CHUNK_SIZE": str(settings.chunk_size),
         "IMPORTER_REQUESTS_PER_MINUTE": str(settings.requests_per_minute),
-        "PYTHONPATH": str(ROOT),
     }
 
 

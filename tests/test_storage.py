@@ -27,7 +27,6 @@ from domain.storage.database import CHUNK_BYTES, LOCATION
 from tests.helpers import CLIENT_HEADER, data_of, error_code, gql, rollback, settle, start, upload
 from tests.test_xlsx import workbook
 
-ROOT = Path(__file__).parent.parent
 SMALL_CHUNK = 997  # bytes: chunk boundaries fall all over the corpus's files, inside characters too
 NOTE = ("Prefers Zoë's café, \"the one by the station\", then\nlunch; " * 10).strip()
 SAMPLES = "query($id: ID!) { import(id: $id) { headers columnSamples(count: 2) { column values } } }"
@@ -224,7 +223,7 @@ def test_the_setting_takes_directory_or_database_and_refuses_anything_else():
 
 
 def test_a_bad_storage_stops_the_commands_at_start_saying_why(tmp_path):
-    env = os.environ | {"IMPORTER_UPLOAD_STORAGE": "s3", "PYTHONPATH": str(ROOT), "BROKER_URL": "redis://127.0.0.1:1/0"}
+    env = os.environ | {"IMPORTER_UPLOAD_STORAGE": "s3", "BROKER_URL": "redis://127.0.0.1:1/0"}
     for command in (["serve", "--port", "1"], ["worker"]):
         done = subprocess.run([str(Path(sys.executable).parent / "importer"), *command], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=60, check=False)
