@@ -15,9 +15,10 @@ import codecs
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from charset_normalizer.md import mess_ratio
+
+from domain.sources import FileSource, open_bytes
 
 BLOCK = 1024 * 1024  # bytes read at a time
 HEAD = 64 * 1024  # bytes looked at for the line ends
@@ -86,9 +87,9 @@ def codec_name(name: str) -> str:
     return known.get(info.name, info.name)
 
 
-def detect_encoding(path: Path) -> EncodingGuess:
+def detect_encoding(path: FileSource) -> EncodingGuess:
     """BOM, else UTF-8 when the whole file decodes as UTF-8, else the detector's pick."""
-    with open(path, "rb") as file:
+    with open_bytes(path) as file:
         head = file.read(HEAD)
     for bom, name in BOMS:
         if head.startswith(bom):
@@ -99,11 +100,11 @@ def detect_encoding(path: Path) -> EncodingGuess:
     return _single_byte(scan, mac_line_ends=_mac_line_ends(head))
 
 
-def given_encoding(path: Path, name: str) -> EncodingGuess:
+def given_encoding(path: FileSource, name: str) -> EncodingGuess:
     """The encoding a person chose, with a sample read with it; ValueError when the start of
     the file is not text in that encoding."""
     encoding = codec_name(name)
-    with open(path, "rb") as file:
+    with open_bytes(path) as file:
         head = file.read(HEAD)
     decoder = codecs.getincrementaldecoder(encoding)()
     try:
@@ -123,13 +124,13 @@ class _Scan:
     snippets: bytes  # pieces of the lines holding them, up to SAMPLE_BYTES
 
 
-def _scan(path: Path) -> _Scan:
+def _scan(path: FileSource) -> _Scan:
     """One pass over the file: valid UTF-8?, which high bytes, and a sample of their lines."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     seen: set[int] = set()
     snippets: list[bytes] = []
     is_utf8, budget = True, SAMPLE_BYTES
-    with open(path, "rb") as file:
+    with open_bytes(path) as file:
         for block in iter(lambda: file.read(BLOCK), b""):
             if is_utf8:
                 is_utf8 = _decodes(decoder, block, final=False)

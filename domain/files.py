@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from itertools import islice
-from pathlib import Path
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ from domain.header_row import LOOKED_AT, find_header_row
 from domain.limits import FileLimits
 from domain.notices import Control, Notice, NoticeCode
 from domain.options import ReadOptions
+from domain.sources import FileSource, open_bytes, size_of
 from domain.encodings import BLOCK
 from domain.reading import (EncodingProblem, FileFormat, FileProblem, LimitProblem, RowReader, clean_header,
                             sniff)
@@ -47,7 +47,7 @@ class Examined:
     header_given: bool = False
 
 
-def examine(path: Path, *, sheet: str | None = None, options: ReadOptions | None = None,
+def examine(path: FileSource, *, sheet: str | None = None, options: ReadOptions | None = None,
             spec: ImportTypeSpec | None = None, limits: FileLimits = FileLimits()) -> Examined:
     """How to read the file at `path`: its encoding (`options.encoding`, else detected), its
     delimiter, and its header row (`options.header_row`, else the first row that looks like a
@@ -71,7 +71,7 @@ def examine(path: Path, *, sheet: str | None = None, options: ReadOptions | None
     return Examined(replace(fmt, header_row=row), guess, skipped, header_given=options.header_row is not None)
 
 
-def detect(path: Path, *, sheet: str | None = None, options: ReadOptions | None = None,
+def detect(path: FileSource, *, sheet: str | None = None, options: ReadOptions | None = None,
            spec: ImportTypeSpec | None = None) -> FileFormat:
     """How to read the file at `path` (see `examine`); FileProblem when it cannot be read."""
     return examine(path, sheet=sheet, options=options, spec=spec).fmt
@@ -83,13 +83,15 @@ def stored_format(record: Import) -> FileFormat:
                       sheet=record.sheet, header_row=record.header_row)
 
 
-def reader(path: Path, fmt: FileFormat, limits: FileLimits = FileLimits()) -> RowReader | XlsxReader:
+def reader(path: FileSource, fmt: FileFormat, limits: FileLimits = FileLimits()) -> RowReader | XlsxReader:
+    """The reader of a file in format `fmt`: `path` is a local path, or an upload where it is kept
+    (domain.storage.open_upload)."""
     if fmt.encoding == XLSX:
         return XlsxReader(path, fmt.sheet, limits, header_row=fmt.header_row)
     return RowReader(path, fmt, limits)
 
 
-def _first_records(path: Path, fmt: FileFormat, limits: FileLimits) -> list[tuple[int, list[str]]]:
+def _first_records(path: FileSource, fmt: FileFormat, limits: FileLimits) -> list[tuple[int, list[str]]]:
     """The first non-blank records, as read before the header is known (a limit or a damaged
     row further on ends the look early: reading the header reports it)."""
     source = (XlsxReader(path, fmt.sheet, limits, header_row=None) if fmt.encoding == XLSX
@@ -113,7 +115,7 @@ def _start_of(cells: list[str]) -> str:
     return text if len(text) <= TEXT_SHOWN else text[:TEXT_SHOWN - 1] + "…"
 
 
-def header(path: Path, fmt: FileFormat, limits: FileLimits = FileLimits()) -> tuple[list[str], bool]:
+def header(path: FileSource, fmt: FileFormat, limits: FileLimits = FileLimits()) -> tuple[list[str], bool]:
     """(column names of row `fmt.header_row`, whether a data row follows); FileProblem for no
     header or repeated names, ReadOptionProblem when that row is blank or past the file's end.
 
@@ -150,7 +152,7 @@ def _header_record(rows: Iterator[tuple[int, list[str]]], header_row: int) -> li
     raise ReadOptionProblem(f"the file has no row {header_row}: its last row with content is row {last}")
 
 
-def _check_every_row(path: Path, fmt: FileFormat, limits: FileLimits) -> None:
+def _check_every_row(path: FileSource, fmt: FileFormat, limits: FileLimits) -> None:
     """Read every row for the limits (LimitProblem); other problems are validation's to report."""
     try:
         for _ in reader(path, fmt, limits).rows():
@@ -161,15 +163,15 @@ def _check_every_row(path: Path, fmt: FileFormat, limits: FileLimits) -> None:
         return
 
 
-def _worth_a_full_pass(path: Path, source: RowReader | XlsxReader, fmt: FileFormat, limits: FileLimits) -> bool:
+def _worth_a_full_pass(path: FileSource, source: RowReader | XlsxReader, fmt: FileFormat, limits: FileLimits) -> bool:
     """A small file; or a quick look says it may have too many rows: a workbook's declared
     size, or a CSV's line breaks (at least its records less one)."""
     if isinstance(source, XlsxReader):
         return source.declared_rows is None or source.declared_rows > limits.rows + fmt.header_row
-    if path.stat().st_size <= FULL_CHECK_BYTES:
+    if size_of(path) <= FULL_CHECK_BYTES:
         return True
     newlines = returns = 0
-    with path.open("rb") as file:
+    with open_bytes(path) as file:
         for block in iter(lambda: file.read(BLOCK), b""):
             newlines += block.count(b"\n")
             returns += block.count(b"\r")

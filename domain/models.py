@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, LargeBinary, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -417,3 +417,14 @@ class WebhookDelivery(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=500)
     attempt: int = 1
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True))
+
+
+class UploadChunk(SQLModel, table=True):
+    """A piece of an uploaded file kept in the database (IMPORTER_UPLOAD_STORAGE=database):
+    the file is its import's chunks in the order of `seq`, each up to 1 MiB."""
+
+    __tablename__ = "upload_chunks"
+
+    import_id: uuid.UUID = Field(foreign_key="imports.id", ondelete="CASCADE", primary_key=True)
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    data: bytes = Field(sa_type=LargeBinary)

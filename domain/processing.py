@@ -33,6 +33,7 @@ from domain.reading import LimitProblem
 from domain.scheduling import enqueue_import, enqueue_started, organisations_waiting, promote_waiting, start_validated
 from domain.settings import Settings
 from domain.staging import clashes, staged, stages
+from domain.storage import open_upload
 from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
 from domain.types.base import FieldKind
@@ -87,7 +88,7 @@ class Processor:
                        ImportErrorCode.MISSING_REQUIRED_FIELDS)
             return
         done_through = self._last_stored_row(record.id)
-        rows = reader(self.settings.data_dir / record.stored_path, stored_format(record), self.settings.file_limits)
+        rows = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
         batch: list[dict[str, Any]] = []
         try:
             dates = self._date_decisions(record, spec)
@@ -123,7 +124,7 @@ class Processor:
             default = default_date_order(session, record.organisation_id)
         chosen = ReadOptions.from_json(record.options).date_order
         found = {index: ColumnDates(record.headers[index]) for index in columns}
-        source = reader(self.settings.data_dir / record.stored_path, stored_format(record), self.settings.file_limits)
+        source = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
         for row_number, cells in source.rows():
             if row_number <= record.header_row:
                 continue

@@ -9,17 +9,17 @@ them for CSV and XLSX alike).
 from __future__ import annotations
 
 import csv
-import io
+from typing import BinaryIO
 import re
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from pathlib import Path
 
 from domain.encodings import EncodingGuess, detect_encoding, given_encoding
 from domain.errors import ImportErrorCode, LimitExceeded
 from domain.limits import FileLimits
+from domain.sources import FileSource, open_bytes, open_text, size_of
 
 HEAD = 8 * 1024  # bytes looked at for binary content
 SAMPLE_LINES = 200  # lines looked at to choose the delimiter
@@ -95,12 +95,12 @@ class EncodingProblem(FileProblem):
     """The encoding a person chose cannot read the file (or is not an encoding)."""
 
 
-def detect_format(path: Path, *, encoding: str | None = None) -> FileFormat:
+def detect_format(path: FileSource, *, encoding: str | None = None) -> FileFormat:
     """Work out the encoding and delimiter of a CSV file, or raise FileProblem; see `sniff`."""
     return sniff(path, encoding=encoding)[0]
 
 
-def sniff(path: Path, *, encoding: str | None = None) -> tuple[FileFormat, EncodingGuess]:
+def sniff(path: FileSource, *, encoding: str | None = None) -> tuple[FileFormat, EncodingGuess]:
     """The format of a CSV file (its header on row 1) and how its encoding was decided:
     `encoding` when given (EncodingProblem if it is not one, or cannot read the file's start),
     else detected (domain.encodings.detect_encoding).
@@ -108,7 +108,7 @@ def sniff(path: Path, *, encoding: str | None = None) -> tuple[FileFormat, Encod
     Refuses empty files (no bytes, or only whitespace and a BOM) and binary files (known
     magic numbers such as ZIP/XLSX, PDF, images, old .xls; or NUL bytes in the first 8 KiB).
     """
-    with open(path, "rb") as file:
+    with open_bytes(path) as file:
         head = file.read(HEAD)
     if not head:
         raise FileProblem("the file is empty")
@@ -133,19 +133,19 @@ def _refuse_binary(head: bytes) -> None:
         raise FileProblem("this looks like a binary file, not CSV text")
 
 
-def _refuse_blank(path: Path, encoding: str) -> None:
+def _refuse_blank(path: FileSource, encoding: str) -> None:
     """Raise 'the file is empty' when the text holds nothing but whitespace."""
-    with open(path, encoding=encoding, errors="replace", newline="") as text:
+    with open_text(path, encoding=encoding, errors="replace") as text:
         for chunk in iter(lambda: text.read(64 * 1024), ""):
             if chunk.strip():
                 return
     raise FileProblem("the file is empty")
 
 
-def _detect_delimiter(path: Path, encoding: str) -> FileFormat:
+def _detect_delimiter(path: FileSource, encoding: str) -> FileFormat:
     """An Excel `sep=X` first line wins; else the candidate seen most, outside quotes, in the
     first record holding any (a title line above the table often holds none)."""
-    with open(path, encoding=encoding, errors="replace", newline="") as text:
+    with open_text(path, encoding=encoding, errors="replace") as text:
         first = text.readline(SAMPLE_CHARS)
         sep = SEP_LINE.fullmatch(first)
         if sep:
@@ -221,11 +221,11 @@ class RowReader:
     rows by at most one read buffer (about 8 KiB) and is 1.0 once `rows()` has finished.
     """
 
-    def __init__(self, path: Path, fmt: FileFormat, limits: FileLimits = FileLimits()) -> None:
-        self.path = Path(path)
+    def __init__(self, path: FileSource, fmt: FileFormat, limits: FileLimits = FileLimits()) -> None:
+        self.path = path
         self.fmt = fmt
         self.limits = limits
-        self._buffer: io.BufferedReader | None = None  # the binary file under the text, while rows() runs
+        self._buffer: BinaryIO | None = None  # the binary file under the text, while rows() runs
         self._size: int | None = None  # None until rows() starts
         self._done = 0
 
@@ -248,10 +248,9 @@ class RowReader:
         """
         # The csv module stops a longer cell itself (the limit is per process; every reader sets the same).
         csv.field_size_limit(self.limits.cell_chars)
-        with (open(self.path, "rb") as binary,
-              io.TextIOWrapper(binary, encoding=self.fmt.encoding, newline="") as text):
-            self._buffer = binary
-            self._size = self.path.stat().st_size
+        with open_text(self.path, encoding=self.fmt.encoding) as text:
+            self._buffer = text.buffer
+            self._size = size_of(self.path)
             lines = _Lines(text, skip_first=self.fmt.skip_first_line)
             reader = csv.reader(iter(lines), delimiter=self.fmt.delimiter)
             yield from _numbered_records(reader, lines, self.fmt, self.limits)
@@ -292,7 +291,7 @@ def _explain(error: csv.Error) -> str:
     return f"the CSV cannot be read ({error})"
 
 
-def open_rows(path: Path, fmt: FileFormat, limits: FileLimits = FileLimits()) -> Iterator[tuple[int, list[str]]]:
+def open_rows(path: FileSource, fmt: FileFormat, limits: FileLimits = FileLimits()) -> Generator[tuple[int, list[str]]]:
     """Yield (row_number, cells) for every non-blank record; see RowReader.rows."""
     return RowReader(path, fmt, limits).rows()
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 from domain.access import owned_import
 from domain.auth import Principal
 from domain.db import Database
 from domain.errors import BadInput
 from domain.files import FileFormat, FileProblem, reader, stored_format
+from domain.settings import Settings
+from domain.sources import FileSource
+from domain.storage import open_upload
 
 MAX_SAMPLES = 10
 ROWS_SCANNED = 200  # a sparse column may show fewer values than asked
@@ -24,7 +26,7 @@ class ColumnSample:
 
 
 def column_samples(
-    db: Database, principal: Principal, import_id: uuid.UUID, *, data_dir: Path, count: int
+    db: Database, principal: Principal, import_id: uuid.UUID, *, settings: Settings, count: int
 ) -> list[ColumnSample]:
     """Up to `count` non-blank values of each column, from the first rows of the file (trimmed,
     cut to 100 characters). A file that can no longer be read gives what was read before."""
@@ -34,13 +36,13 @@ def column_samples(
         record = owned_import(session, principal, import_id)
     values: list[list[str]] = [[] for _ in record.headers]
     try:
-        _collect(data_dir / record.stored_path, stored_format(record), values, count)
+        _collect(open_upload(db, settings, record), stored_format(record), values, count)
     except (FileProblem, OSError):
         pass
     return [ColumnSample(column, found) for column, found in zip(record.headers, values, strict=True)]
 
 
-def _collect(path: Path, fmt: FileFormat, values: list[list[str]], count: int) -> None:
+def _collect(path: FileSource, fmt: FileFormat, values: list[list[str]], count: int) -> None:
     rows = reader(path, fmt).rows()
     try:
         for row_number, cells in rows:

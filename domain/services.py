@@ -7,13 +7,13 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from domain.sources import FileSource
 from domain.access import owned_import, require_role
 from domain.auth import Principal
 from domain.db import Database
@@ -35,7 +35,7 @@ from domain.rows import has_rows
 from domain.scheduling import enqueue_started, lanes_for, promote_waiting, start_validated
 from domain.settings import Settings
 from domain.status import ImportStatus, check_move
-from domain.storage import save_upload, upload_path
+from domain.storage import Received, open_upload, upload_storage
 from domain.types import get_type
 from domain.types.base import ImportTypeSpec
 
@@ -58,6 +58,7 @@ class ImportService:
         self.settings = settings
         self.queue = queue
         self.publisher = publisher
+        self.uploads = upload_storage(settings, db)
 
     def create_import(  # noqa: PLR0913 - keyword-only: the inputs of createImport
         self,
@@ -111,57 +112,58 @@ class ImportService:
             mapping_id = premier_core_mapping_id = premier_core_mapping_id.lower()
         import_id = uuid.uuid4()
         note(import_id=import_id)
-        path = upload_path(self.settings.uploads_dir, import_id)
         stream = HashingReader(upload.stream)
-        save_upload(stream, path, max_bytes=self.settings.max_upload_bytes)  # type: ignore[arg-type]
-        fingerprint = idempotency.fingerprint_of({**arguments, "file_sha256": stream.hexdigest()})
-        try:
+        # The file is kept only with its import: a repeat, a refusal or a failure keeps nothing.
+        with self.uploads.receive(import_id, stream, max_bytes=self.settings.max_upload_bytes) as received:
+            fingerprint = idempotency.fingerprint_of({**arguments, "file_sha256": stream.hexdigest()})
             if (earlier := self._earlier(principal, CREATE_IMPORT, key, fingerprint)) is not None:
-                path.unlink(missing_ok=True)  # a repeat keeps nothing of its own
                 return earlier
-            examined, headers = _read_file_header(path, sheet, self.settings.file_limits, options=options, spec=spec)
-            fmt = examined.fmt
+            examined, headers = _read_file_header(received.path, sheet, self.settings.file_limits, options=options,
+                                                  spec=spec)
             if mapping_id is not None:
                 with self.db.read() as session:
                     mapping = saved_entries(session, principal, mapping_id, spec, headers)
             entries = checked_mapping(mapping, headers, spec) if mapping is not None else propose_mapping(headers, spec)
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        record = Import(
-            id=import_id,
-            organisation_id=principal.organisation_id,
-            created_by_id=principal.user_id,
-            type=spec.name,
-            mode=mode.value,
-            status=ImportStatus.VALIDATING.value,
-            filename=_clean_filename(upload.filename),
-            stored_path=str(path.relative_to(self.settings.data_dir)),
-            encoding=fmt.encoding,
-            delimiter=fmt.delimiter,
-            skip_first_line=fmt.skip_first_line,
-            sheet=fmt.sheet,
-            header_row=fmt.header_row,
-            options=options.to_json(),
-            notices=[notice.to_json() for notice in [*reading_notices(examined),
-                                                     *mapping_notices(headers, spec, entries)]],
-            headers=headers,
-            mapping=entries,
-            premier_core_mapping_id=premier_core_mapping_id,
-        )
+            fmt = examined.fmt
+            record = Import(
+                id=import_id,
+                organisation_id=principal.organisation_id,
+                created_by_id=principal.user_id,
+                type=spec.name,
+                mode=mode.value,
+                status=ImportStatus.VALIDATING.value,
+                filename=_clean_filename(upload.filename),
+                stored_path=received.location,
+                encoding=fmt.encoding,
+                delimiter=fmt.delimiter,
+                skip_first_line=fmt.skip_first_line,
+                sheet=fmt.sheet,
+                header_row=fmt.header_row,
+                options=options.to_json(),
+                notices=[notice.to_json() for notice in [*reading_notices(examined),
+                                                         *mapping_notices(headers, spec, entries)]],
+                headers=headers,
+                mapping=entries,
+                premier_core_mapping_id=premier_core_mapping_id,
+            )
+            return self._add(principal, record, received, key=key, fingerprint=fingerprint)
+
+    def _add(self, principal: Principal, record: Import, received: Received, *, key: str | None,
+             fingerprint: str) -> Import:
+        """Add the import with its file (and its key), and enqueue its validation; the earlier
+        import, keeping nothing, when a request with the same key won meanwhile."""
         try:
             with self.db.write() as session:
                 session.add(record)
                 if key is not None:
                     session.flush()
-                    idempotency.remember(session, principal, CREATE_IMPORT, key, fingerprint, import_id)
+                    idempotency.remember(session, principal, CREATE_IMPORT, key, fingerprint, record.id)
+                received.keep(session)
         except (KeyTaken, IntegrityError):
-            # A request with the same key won meanwhile: answer with its import, keep nothing.
-            path.unlink(missing_ok=True)
             if (earlier := self._earlier(principal, CREATE_IMPORT, key, fingerprint)) is None:
                 raise
             return earlier
-        self.queue.validate(import_id)
+        self.queue.validate(record.id)
         return record
 
     def update_mapping(self, principal: Principal, import_id: uuid.UUID, mapping: MappingEntries | None = None,
@@ -188,7 +190,7 @@ class ImportService:
         stored = ReadOptions.from_json(seen.options)
         merged = _checked_options(_laid_over(stored, options))
         reread = (merged.encoding, merged.header_row) != (stored.encoding, stored.header_row)
-        examined, headers = (_read_file_header(self.settings.data_dir / seen.stored_path, seen.sheet,
+        examined, headers = (_read_file_header(open_upload(self.db, self.settings, seen), seen.sheet,
                                                self.settings.file_limits, options=merged, spec=spec)
                              if reread else (None, seen.headers))
         if mapping is not None:
@@ -279,7 +281,7 @@ class ImportService:
         return record
 
 
-def _read_file_header(path: Path, sheet: str | None, limits: FileLimits, *, options: ReadOptions,
+def _read_file_header(path: FileSource, sheet: str | None, limits: FileLimits, *, options: ReadOptions,
                       spec: ImportTypeSpec) -> tuple[Examined, list[str]]:
     """(what reading the file decided, its column names); BadInput for an option that does not
     fit the file, BadFile when it cannot be read or has no data row below its header."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -31,11 +32,19 @@ LIMIT_VARIABLES = {
 ENV_DEFAULTS = {"requests_per_minute": 600}
 
 
+class UploadStorageKind(str, enum.Enum):
+    """Where uploads are kept (IMPORTER_UPLOAD_STORAGE; domain/storage)."""
+
+    DIRECTORY = "directory"  # the data directory: servers and workers share it
+    DATABASE = "database"  # chunks in the database: they share only the database and the broker
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything an operator can set. Each field has an environment variable."""
 
     data_dir: Path = Path("importer-data")
+    upload_storage: UploadStorageKind = UploadStorageKind.DIRECTORY
     database_url: str | None = None
     broker_url: str | None = None
     queue_prefix: str = "importer"
@@ -79,6 +88,7 @@ class Settings:
                                   for name, variable in LIMIT_VARIABLES.items()}
         return cls(
             data_dir=Path(env.get("IMPORTER_DATA_DIR", str(defaults.data_dir))),
+            upload_storage=upload_storage_from_env(env),
             database_url=env.get("DATABASE_URL") or None,
             broker_url=env.get("BROKER_URL") or None,
             queue_prefix=env.get("IMPORTER_QUEUE_PREFIX", defaults.queue_prefix),
@@ -124,6 +134,17 @@ class Settings:
 
 class SettingsError(ValueError):
     """An environment variable has a value that cannot be used; the message names it."""
+
+
+def upload_storage_from_env(env: Mapping[str, str]) -> UploadStorageKind:
+    given = env.get("IMPORTER_UPLOAD_STORAGE", "")
+    value = given.strip().lower() or UploadStorageKind.DIRECTORY.value
+    try:
+        return UploadStorageKind(value)
+    except ValueError:
+        later = "; S3-compatible storage is planned, not built yet (docs/DEPLOYMENT.md)" if value == "s3" else ""
+        raise SettingsError(f"IMPORTER_UPLOAD_STORAGE must be directory (the data directory, the default) or "
+                            f"database (in the database: no shared disk), not {given!r}{later}") from None
 
 
 def operations_from_env(env: Mapping[str, str]) -> dict[str, Any]:

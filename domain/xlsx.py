@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # openpyxl is imported when a workbook is read, not with this
 from domain.errors import ImportErrorCode
 from domain.limits import FileLimits
 from domain.reading import FileProblem, LimitProblem, cell_too_long, too_many_columns, too_many_rows
+from domain.sources import FileSource, local_file, open_bytes
 
 # What zipfile raises for a damaged or crafted archive (a bad header, an unknown version...).
 DAMAGED_ZIP = (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError)
@@ -27,15 +28,16 @@ BOMB_RATIO = 200  # a part that unpacks to more than this many times its packed 
 BOMB_FLOOR = 1024 * 1024  # ... when it unpacks to more than this
 
 
-def is_xlsx(path: Path) -> bool:
+def is_xlsx(path: FileSource) -> bool:
     """A ZIP holding a workbook part."""
-    if not zipfile.is_zipfile(path):
-        return False
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return "xl/workbook.xml" in archive.namelist()
-    except DAMAGED_ZIP:
-        return False
+    with open_bytes(path) as file:
+        if not zipfile.is_zipfile(file):
+            return False
+        try:
+            with zipfile.ZipFile(file) as archive:
+                return "xl/workbook.xml" in archive.namelist()
+        except DAMAGED_ZIP:
+            return False
 
 
 def cell_text(value: Any) -> str:
@@ -59,7 +61,7 @@ class XlsxReader:
     it sets the width: the rows below are padded to it (blank cells beyond it dropped). With
     `header_row` None (not known yet) no row is fitted to a width."""
 
-    def __init__(self, path: Path, sheet: str | None = None, limits: FileLimits = FileLimits(),
+    def __init__(self, path: FileSource, sheet: str | None = None, limits: FileLimits = FileLimits(),
                  *, header_row: int | None = 1) -> None:
         self.path = path
         self.sheet = sheet
@@ -73,11 +75,16 @@ class XlsxReader:
         return min(1.0, self._done / self._total)
 
     def rows(self) -> Generator[tuple[int, list[str]]]:
+        # openpyxl jumps about the archive: a file kept elsewhere is read from a local copy.
+        with local_file(self.path) as path:
+            yield from self._rows(path)
+
+    def _rows(self, path: Path) -> Generator[tuple[int, list[str]]]:
         from openpyxl import load_workbook
 
-        refuse_zip_bomb(self.path, self.limits)
+        refuse_zip_bomb(path, self.limits)
         # A file object, not the path: openpyxl judges a path by its extension.
-        with self.path.open("rb") as stream:
+        with path.open("rb") as stream:
             try:
                 workbook = load_workbook(stream, read_only=True, data_only=True)
             except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file

@@ -320,7 +320,7 @@ class ImportObject:
         principal = await info.context.principal()
         samples = await call(
             column_samples, info.context.services.db, principal, uuid.UUID(self.id),
-            data_dir=info.context.services.settings.data_dir, count=count,
+            settings=info.context.services.settings, count=count,
         )
         return [ColumnSample(column=item.column, values=item.values) for item in samples]
 

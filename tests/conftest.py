@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,11 @@ from domain.auth import issue_token
 from domain.db import Database
 from domain.settings import Settings
 from graph.app import create_app
+
+# The processes the tests start (importer serve, worker, token...) run this tree's code, as the
+# tests themselves do, whichever checkout the virtualenv's editable install points at.
+ROOT = Path(__file__).parent.parent
+os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
 
 
 @pytest.fixture

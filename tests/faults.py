@@ -19,6 +19,9 @@ from tests.processes import wait_for
 if TYPE_CHECKING:
     import psycopg
 
+# Every fault test runs with the uploads in the data directory and in the database (then each
+# process has a data directory of its own: tests/processes.py, own_data_dir).
+STORAGES = ("directory", "database")
 COUNTS = "query($id: ID!) { import(id: $id) { status totalRows importedRows failedValidationRows failedImportRows } }"
 
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from domain.settings import Settings
+from domain.settings import Settings, UploadStorageKind
 from tests.services import clean_redis, migrated, postgres_database, require, skip_or_fail, unique_prefix
 
 ROOT = Path(__file__).parent.parent
@@ -25,19 +25,22 @@ T = TypeVar("T")
 
 
 @contextmanager
-def postgres_production(tmp_path: Path, *, broker_url: str, chunk_size: int) -> Iterator[Settings]:
+def postgres_production(tmp_path: Path, *, broker_url: str, chunk_size: int,
+                        upload_storage: str = "directory") -> Iterator[Settings]:
     """Settings for a new, migrated PostgreSQL database and `broker_url`, with a queue prefix
-    of their own. The database is dropped afterwards."""
+    of their own, uploads kept in `upload_storage`. The database is dropped afterwards."""
     with postgres_database() as url:
         yield migrated(Settings(data_dir=tmp_path / "data", database_url=url, broker_url=broker_url,
-                                queue_prefix=unique_prefix(), chunk_size=chunk_size))
+                                queue_prefix=unique_prefix(), chunk_size=chunk_size,
+                                upload_storage=UploadStorageKind(upload_storage)))
 
 
 @contextmanager
-def redis_production(tmp_path: Path, *, chunk_size: int) -> Iterator[Settings]:
+def redis_production(tmp_path: Path, *, chunk_size: int, upload_storage: str = "directory") -> Iterator[Settings]:
     """Settings for PostgreSQL (migrated) and the shared Redis broker, unique to this test."""
     require("Redis")
-    with postgres_production(tmp_path, broker_url=REDIS_URL, chunk_size=chunk_size) as settings:
+    with postgres_production(tmp_path, broker_url=REDIS_URL, chunk_size=chunk_size,
+                             upload_storage=upload_storage) as settings:
         try:
             yield settings
         finally:
@@ -345,10 +348,21 @@ class ServerProcess(ChildProcess):
 
 
 def worker_environment(settings: Settings) -> dict[str, str]:
-    """The environment variables that give a process these settings."""
+    """The environment variables that give a process these settings. With uploads kept in the
+    database, the process gets a data directory of its own, as on another machine: nothing on
+    disk is shared."""
     return {
         "DATABASE_URL": settings.database_url or "", "BROKER_URL": settings.broker_url or "",
-        "IMPORTER_QUEUE_PREFIX": settings.queue_prefix, "IMPORTER_DATA_DIR": str(settings.data_dir),
+        "IMPORTER_QUEUE_PREFIX": settings.queue_prefix, "IMPORTER_DATA_DIR": str(own_data_dir(settings)),
+        "IMPORTER_UPLOAD_STORAGE": settings.upload_storage.value,
         "IMPORTER_CHUNK_SIZE": str(settings.chunk_size),
         "IMPORTER_REQUESTS_PER_MINUTE": str(settings.requests_per_minute),
     }
+
+
+def own_data_dir(settings: Settings) -> Path:
+    """The data directory a process is given: the settings' own when uploads are kept there,
+    else a new one beside it (`elsewhere-*`, made by the process if it needs one)."""
+    if settings.upload_storage == UploadStorageKind.DIRECTORY:
+        return settings.data_dir
+    return settings.data_dir.parent / f"elsewhere-{uuid.uuid4().hex[:8]}"

@@ -13,9 +13,9 @@ from starlette.testclient import TestClient
 from domain.auth import issue_token
 from domain.settings import Settings
 from graph.app import create_app
-from tests.faults import ImportUnderTest, start_import
+from tests.faults import STORAGES, ImportUnderTest, fault_csv, held_import, start_import
 from tests.helpers import client_csv, data_of, upload
-from tests.processes import REDIS_URL, WorkerGroup, redis_production, worker_group
+from tests.processes import REDIS_URL, WorkerGroup, redis_production, wait_for, worker_group
 from workers.sweep import RecoverySweep, sweep_seconds_from_env
 
 KILLS = 3
@@ -24,8 +24,9 @@ INVALID_ROWS = 7
 
 
 @pytest.mark.timeout(420)
-def test_killing_the_workers_mid_import_loses_nothing_and_duplicates_nothing(tmp_path: Path):
-    with redis_production(tmp_path, chunk_size=50) as settings:
+@pytest.mark.parametrize("upload_storage", STORAGES)
+def test_killing_the_workers_mid_import_loses_nothing_and_duplicates_nothing(tmp_path: Path, upload_storage: str):
+    with redis_production(tmp_path, chunk_size=50, upload_storage=upload_storage) as settings:
         with worker_group(settings, processes=1, threads=2, log=tmp_path / "workers.log") as workers:
             with TestClient(create_app(settings, sweep_seconds=2)) as client:
                 sweep = client.app.state.sweep
@@ -71,6 +72,44 @@ def _diagnostics(settings: Settings, workers: WorkerGroup, sweep: RecoverySweep)
         client.close()
     return (f"worker alive {workers.alive()}, sweep resumes {sweep.resumes}, redis {sizes}; "
             f"the workers' output ends with:\n{workers.output_tail()}")
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("upload_storage", STORAGES)
+def test_killing_the_workers_mid_validation_loses_no_row_and_doubles_none(tmp_path: Path, upload_storage: str):
+    """Validation reads the file (from the data directory, or from the database in chunks) and
+    stores its rows in batches. The workers are killed while it waits to write, part of the
+    file read; new workers (the recovery sweep re-enqueues it) read the file again and store
+    each row once."""
+    with redis_production(tmp_path, chunk_size=50, upload_storage=upload_storage) as settings:
+        workers = WorkerGroup(settings, processes=1, threads=2, log=tmp_path / "workers.log")
+        with TestClient(create_app(settings, sweep_seconds=2)) as client:
+            run = ImportUnderTest(client, issue_token(client.app.state.services.db).token, valid=VALID_ROWS,
+                                  invalid=INVALID_ROWS)
+            run.id = data_of(upload(client, fault_csv(VALID_ROWS, INVALID_ROWS), token=run.token))["createImport"]["id"]
+            try:
+                with held_import(settings.database_url, run.id) as held:  # before validation writes anything
+                    workers.start()
+                    held.wait_for_a_chunk()  # validation is under way, waiting to write
+                    workers.kill()
+                workers.start()
+                final = wait_for(run.counts, lambda state: state["status"] != "VALIDATING", timeout=120,
+                                 what=lambda: f"validation to end (workers:\n{workers.output_tail()})")
+            finally:
+                workers.stop()
+        rows, numbers = _stored_rows(settings.database_url, run.id)
+    assert (final["status"], final["totalRows"], final["failedValidationRows"]) == \
+        ("VALIDATED", VALID_ROWS + INVALID_ROWS, INVALID_ROWS), final
+    assert rows == numbers == VALID_ROWS + INVALID_ROWS
+
+
+def _stored_rows(database_url: str, import_id: str) -> tuple[int, int]:
+    """(rows stored for the import, distinct row numbers among them), read from PostgreSQL."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT count(*), count(DISTINCT row_number) FROM import_rows WHERE import_id = %s",
+                            (import_id,)).fetchone()
 
 
 class _Counter:

@@ -13,7 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from graph.app import create_app
-from tests.faults import assert_subscription_saw_it_finish, start_import, subscribe_while_importing
+from tests.faults import STORAGES, assert_subscription_saw_it_finish, start_import, subscribe_while_importing
 from tests.processes import PrivateRabbitMQ, PrivateRedis, postgres_production, wait_for, worker_group
 
 VALID_ROWS = 3000
@@ -32,8 +32,10 @@ def broker(request, tmp_path: Path) -> Iterator[PrivateRedis | PrivateRabbitMQ]:
 
 
 @pytest.mark.timeout(420)
-def test_restarting_the_broker_mid_import_loses_nothing_and_duplicates_nothing(broker, tmp_path: Path):
-    with postgres_production(tmp_path, broker_url=broker.url, chunk_size=50) as settings:
+@pytest.mark.parametrize("upload_storage", STORAGES)
+def test_restarting_the_broker_mid_import_loses_nothing_and_duplicates_nothing(broker, tmp_path: Path,
+                                                                               upload_storage: str):
+    with postgres_production(tmp_path, broker_url=broker.url, chunk_size=50, upload_storage=upload_storage) as settings:
         with worker_group(settings, processes=1, threads=2, log=tmp_path / "workers.log") as workers:
             with TestClient(create_app(settings, sweep_seconds=2)) as client:
                 run = start_import(client, valid=VALID_ROWS, invalid=INVALID_ROWS)

@@ -15,7 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from graph.app import create_app
-from tests.faults import COUNTS, assert_subscription_saw_it_finish, start_import, subscribe_while_importing
+from tests.faults import COUNTS, STORAGES, assert_subscription_saw_it_finish, start_import, subscribe_while_importing
 from tests.helpers import auth, gql
 from tests.processes import ServerProcess, redis_production, wait_for, worker_group
 from tests.proxy import TcpProxy
@@ -48,8 +48,9 @@ def _hold_outage(proxy: TcpProxy, *, since: float) -> int:
 
 
 @pytest.mark.timeout(420)
-def test_a_database_outage_mid_import_is_reported_and_survived(tmp_path: Path):
-    with redis_production(tmp_path, chunk_size=50) as direct, TcpProxy("127.0.0.1", 5432) as proxy:
+@pytest.mark.parametrize("upload_storage", STORAGES)
+def test_a_database_outage_mid_import_is_reported_and_survived(tmp_path: Path, upload_storage: str):
+    with redis_production(tmp_path, chunk_size=50, upload_storage=upload_storage) as direct, TcpProxy("127.0.0.1", 5432) as proxy:
         settings = direct.with_changes(database_url=direct.database_url.replace(":5432/", f":{proxy.port}/"))
         with worker_group(settings, processes=1, threads=2, log=tmp_path / "workers.log") as workers:
             with TestClient(create_app(settings, sweep_seconds=2)) as client:

@@ -16,7 +16,7 @@ import pytest
 from domain.auth import issue_token
 from domain.db import Database
 from domain.settings import Settings
-from tests.faults import ImportUnderTest
+from tests.faults import STORAGES, ImportUnderTest
 from tests.processes import (ServerProcess, WorkerGroup, redis_production, require_program, skip_or_fail,
                              wait_for)
 
@@ -76,8 +76,10 @@ def _token(settings: Settings) -> str:
 
 
 @pytest.mark.timeout(420)
-def test_restarting_the_server_mid_import_the_subscription_reconnects_and_sees_it_finish(tmp_path: Path):
-    with redis_production(tmp_path, chunk_size=25) as settings:
+@pytest.mark.parametrize("upload_storage", STORAGES)
+def test_restarting_the_server_mid_import_the_subscription_reconnects_and_sees_it_finish(tmp_path: Path,
+                                                                                        upload_storage: str):
+    with redis_production(tmp_path, chunk_size=25, upload_storage=upload_storage) as settings:
         token = _token(settings)
         server = ServerProcess(settings, log=tmp_path / "server.log")
         workers = WorkerGroup(settings, processes=1, threads=2, log=tmp_path / "workers.log")

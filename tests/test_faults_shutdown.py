@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 
 from domain.settings import Settings
 from graph.app import create_app
-from tests.faults import HeldImport, ImportUnderTest, held_import, start_import
+from tests.faults import STORAGES, HeldImport, ImportUnderTest, held_import, start_import
 from tests.processes import WorkerGroup, redis_production, worker_group
 
 VALID_ROWS = 3000
@@ -36,11 +36,12 @@ STOPPED_TAKING = "SIGTERM: no new messages are taken"
 
 
 @pytest.mark.timeout(300)
-def test_sigterm_stops_a_worker_mid_import_without_losing_or_doubling_a_row(tmp_path: Path):
+@pytest.mark.parametrize("upload_storage", STORAGES)
+def test_sigterm_stops_a_worker_mid_import_without_losing_or_doubling_a_row(tmp_path: Path, upload_storage: str):
     """The worker says it takes no new messages; the chunk under way, let go, is finished and
     nothing after it: the worker exits with 0 having imported at most one more chunk per
     thread. No recovery sweep: what the worker had fetched must be back in the queue."""
-    with _sigterm_while_a_chunk_is_held(tmp_path, shutdown_timeout=None, sweep_seconds=0) as stop:
+    with _sigterm_while_a_chunk_is_held(tmp_path, upload_storage, shutdown_timeout=None, sweep_seconds=0) as stop:
         stop.held.release()
         stopped = stop.exited(stop.workers.wait(EXIT_BOUND_SECONDS))
         held = stop.held.imported_rows
@@ -50,10 +51,11 @@ def test_sigterm_stops_a_worker_mid_import_without_losing_or_doubling_a_row(tmp_
 
 
 @pytest.mark.timeout(300)
-def test_sigterm_with_no_time_to_finish_leaves_the_chunk_to_be_done_again(tmp_path: Path):
+@pytest.mark.parametrize("upload_storage", STORAGES)
+def test_sigterm_with_no_time_to_finish_leaves_the_chunk_to_be_done_again(tmp_path: Path, upload_storage: str):
     """The worker exits while its chunk still waits: the chunk is rolled back, and the
     broker (or the sweep) hands its message out again, since it was never acknowledged."""
-    with _sigterm_while_a_chunk_is_held(tmp_path, shutdown_timeout=0, sweep_seconds=2) as stop:
+    with _sigterm_while_a_chunk_is_held(tmp_path, upload_storage, shutdown_timeout=0, sweep_seconds=2) as stop:
         code = stop.workers.wait(EXIT_BOUND_SECONDS)
         stop.held.release()
         stopped = stop.exited(code)
@@ -87,11 +89,11 @@ class Stop:
 
 
 @contextmanager
-def _sigterm_while_a_chunk_is_held(tmp_path: Path, *, shutdown_timeout: float | None,
+def _sigterm_while_a_chunk_is_held(tmp_path: Path, upload_storage: str, *, shutdown_timeout: float | None,
                                    sweep_seconds: float) -> Iterator[Stop]:
     """A started import held (its counters cannot move) with a chunk under way, then SIGTERM
     to the workers, once they have said that they take no new messages."""
-    with redis_production(tmp_path, chunk_size=CHUNK_SIZE) as settings:
+    with redis_production(tmp_path, chunk_size=CHUNK_SIZE, upload_storage=upload_storage) as settings:
         with worker_group(settings, processes=1, threads=THREADS, log=tmp_path / "workers.log",
                           shutdown_timeout=shutdown_timeout) as workers:
             with TestClient(create_app(settings, sweep_seconds=sweep_seconds)) as client:
