@@ -58,11 +58,11 @@ def test_stored_rows_are_the_same_as_with_a_core_insert(db: Database):
     record = an_import(db)
     rows = [
         {"import_id": record.id, "row_number": 2, "status": "valid", "cells": ["Zoë", 'say "hi"', "a,b\nc"],
-         "errors": None, "match_key": "zoë@example.com"},
+         "errors": None, "match_key": "zoë@example.com", "staged": {"first_name": "Zoë", "date_of_birth": "1990-05-11"}},
         {"import_id": record.id, "row_number": 3, "status": "invalid", "cells": ["", "x"],
          "errors": [{"column": "E-mail", "field": "email", "value": None, "message": "Email is required",
                      "code": "REQUIRED"}],
-         "match_key": None},
+         "match_key": None, "staged": None},
     ]
     with db.write() as session:
         insert_many(session.connection(), ImportRow.__table__, rows[:1])
