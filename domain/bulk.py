@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -41,7 +42,7 @@ def _defaults(table: Table, columns: list[str]) -> dict[str, Any] | None:
     for column in table.columns:
         if column.name in columns or column.default is None:
             continue
-        if not column.default.is_scalar:
+        if not isinstance(column.default, ScalarElementColumnDefault):
             return None
         defaults[column.name] = column.default.arg
     return defaults
@@ -51,7 +52,10 @@ def _copy(conn: Connection, table: Table, columns: list[str], rows: Sequence[dic
     quote = conn.dialect.identifier_preparer.quote
     as_json = {name for name in columns if isinstance(table.c[name].type, JSON)}
     statement = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in columns)}) FROM STDIN"
-    cursor = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("COPY needs an open connection")
+    cursor = driver.cursor()
     try:
         with cursor.copy(statement) as copy:
             for row in rows:

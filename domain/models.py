@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, LargeBinary, Numeric, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, LargeBinary, Numeric, Table, Text, UniqueConstraint, inspect
 from sqlmodel import Field, SQLModel
 
 
@@ -17,6 +17,14 @@ def utcnow() -> datetime:
 def as_utc(moment: datetime) -> datetime:
     """SQLite gives back naive datetimes; every stored datetime is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table of a `table=True` model: its `__table__`, which SQLModel's types do not declare."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
 
 
 class ImportMode(str, enum.Enum):

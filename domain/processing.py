@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import bindparam, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain import auto_start
 from domain.bulk import insert_many
@@ -20,7 +20,7 @@ from domain.date_columns import DATE_NOTICES, ColumnDates, DateDecision
 from domain.db import Database
 from domain.lifecycle import fail_validation, finish_import, finish_rollback, finish_validation, is_waiting, percent
 from domain.mapping import column_indexes, missing_required
-from domain.models import Import, ImportRow, RowStatus, utcnow
+from domain.models import Import, ImportRow, RowStatus, table_of, utcnow
 from domain.notices import VALUE_NOTICES, Notice, NoticeCode, merge_notices
 from domain.options import ReadOptions
 from domain.organisations import default_date_order
@@ -147,7 +147,7 @@ class Processor:
         validated: the page shows them at once, and importing reads the orders they hold."""
         with self.db.write() as session:
             _claim_validation(session, record, total=0, invalid=0, progress=record.progress)
-            current = session.get(Import, record.id)
+            current = _current(session, record)
             current.notices = record.notices = merge_notices(current.notices, notices, DATE_NOTICES)
             session.add(current)
 
@@ -155,7 +155,7 @@ class Processor:
         invalid = sum(1 for row in rows if row["status"] == RowStatus.INVALID.value)
         with self.db.write() as session:
             _claim_validation(session, record, total=len(rows), invalid=invalid, progress=progress)
-            insert_many(session.connection(), ImportRow.__table__, rows)
+            insert_many(session.connection(), table_of(ImportRow), rows)
         self.publisher.publish(record.id)
 
     def _finish_validation(self, record: Import, spec: ImportTypeSpec, notices: list[Notice]) -> None:
@@ -170,7 +170,7 @@ class Processor:
         self._check_against_records(record, spec)
         with self.db.write() as session:
             _claim_validation(session, record, total=0, invalid=0, progress=100)
-            current = session.get(Import, record.id)
+            current = _current(session, record)
             finish_validation(current)
             current.notices = merge_notices(current.notices, notices, VALUE_NOTICES)
             session.add(current)
@@ -203,10 +203,11 @@ class Processor:
             return
         while True:
             with self.db.write() as session:
-                rows = session.exec(select(ImportRow.row_number, ImportRow.cells)
-                                    .where(ImportRow.import_id == record.id, ImportRow.row_number > after,
-                                           ImportRow.status == RowStatus.VALID.value)
-                                    .order_by(ImportRow.row_number).limit(VALIDATION_BATCH)).all()
+                rows = session.connection().execute(
+                    select(ImportRow.row_number, ImportRow.cells)
+                    .where(col(ImportRow.import_id) == record.id, col(ImportRow.row_number) > after,
+                           col(ImportRow.status) == RowStatus.VALID.value)
+                    .order_by(col(ImportRow.row_number)).limit(VALIDATION_BATCH)).all()
                 if not rows:
                     return
                 refused = refusals(session, record, spec, rows)
@@ -242,7 +243,7 @@ class Processor:
     def _fail(self, record: Import, reason: str, code: ImportErrorCode) -> None:
         with self.db.write() as session:
             _claim_validation(session, record, total=0, invalid=0, progress=record.progress)
-            current = session.get(Import, record.id)
+            current = _current(session, record)
             fail_validation(current, reason, code)
             session.add(current)
 
@@ -350,7 +351,7 @@ class Processor:
         with self.db.read() as session:
             rows = session.exec(
                 select(Import.id, Import.status)
-                .where(Import.status.in_([s.value for s in WORKING]), Import.queued_at.is_(None))
+                .where(col(Import.status).in_([s.value for s in WORKING]), col(Import.queued_at).is_(None))
             ).all()
         for import_id, status in rows:
             self._resume(import_id, ImportStatus(status))
@@ -416,12 +417,20 @@ def _row_values(import_id: uuid.UUID, row_number: int, cells: list[str], outcome
     }
 
 
+def _current(session: Session, record: Import) -> Import:
+    """The import as this transaction sees it (just claimed by _claim_validation: it exists)."""
+    current = session.get(Import, record.id)
+    if current is None:
+        raise StaleWork(record.id)
+    return current
+
+
 def _claim_validation(session: Session, record: Import, *, total: int, invalid: int, progress: int) -> None:
     """Count rows for this validation run, or raise StaleWork if a remap replaced it."""
     result = session.connection().execute(
         update(Import)
-        .where(Import.id == record.id, Import.status == ImportStatus.VALIDATING.value,
-               Import.validation_run == record.validation_run)
+        .where(col(Import.id) == record.id, col(Import.status) == ImportStatus.VALIDATING.value,
+               col(Import.validation_run) == record.validation_run)
         .values(total_rows=Import.total_rows + total,
                 failed_validation_rows=Import.failed_validation_rows + invalid,
                 progress=progress, updated_at=utcnow())
@@ -436,14 +445,16 @@ def _mark_duplicates(session: Session, record: Import, spec: ImportTypeSpec, fir
     after a crash does not find them again."""
     conn = session.connection()
     column = next((i for i, entry in enumerate(record.mapping) if entry["field"] == spec.unique_field), None)
+    if column is None:  # rows have a key to repeat only when the unique field is mapped
+        return 0
     label = spec.field(spec.unique_field).label.lower()
     cells = conn.execute(select(ImportRow.row_number, ImportRow.cells)
-                         .where(ImportRow.import_id == record.id, ImportRow.row_number.in_(list(first_rows)),
-                                ImportRow.status == RowStatus.VALID.value)).all()
+                         .where(col(ImportRow.import_id) == record.id, col(ImportRow.row_number).in_(list(first_rows)),
+                                col(ImportRow.status) == RowStatus.VALID.value)).all()
     if cells:
         conn.execute(
             update(ImportRow)
-            .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
+            .where(col(ImportRow.import_id) == record.id, col(ImportRow.row_number) == bindparam("rid"))
             .values(status=RowStatus.INVALID.value, errors=bindparam("errors"), match_key=None),
             [
                 {"rid": row_number, "errors": [{
@@ -462,7 +473,7 @@ def _mark_refused(session: Session, record: Import, refused: list[dict[str, Any]
     if refused:
         session.connection().execute(
             update(ImportRow)
-            .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
+            .where(col(ImportRow.import_id) == record.id, col(ImportRow.row_number) == bindparam("rid"))
             .values(status=RowStatus.INVALID.value, errors=bindparam("errors"), match_key=None),
             refused,
         )
@@ -476,8 +487,8 @@ def _repeated_keys(session: Session, import_id: uuid.UUID) -> Iterator[dict[int,
     goes on. Only valid rows have a match key (a repeat loses its key when marked).
     """
     query = (select(ImportRow.match_key, ImportRow.row_number)
-             .where(ImportRow.import_id == import_id, ImportRow.match_key.is_not(None))
-             .order_by(ImportRow.match_key, ImportRow.row_number))
+             .where(col(ImportRow.import_id) == import_id, col(ImportRow.match_key).is_not(None))
+             .order_by(col(ImportRow.match_key), col(ImportRow.row_number)))
     result = session.connection().execution_options(stream_results=True, yield_per=VALIDATION_BATCH).execute(query)
     batch: dict[int, int] = {}
     key, first = None, 0
@@ -496,7 +507,7 @@ def _repeated_keys(session: Session, import_id: uuid.UUID) -> Iterator[dict[int,
 def _bump(session: Session, record: Import, status: ImportStatus, **values: Any) -> None:
     """Move counters, only while the import is still in `status`, else StaleWork."""
     result = session.connection().execute(
-        update(Import).where(Import.id == record.id, Import.status == status.value)
+        update(Import).where(col(Import.id) == record.id, col(Import.status) == status.value)
         .values(updated_at=utcnow(), **values)
     )
     if result.rowcount == 0:

@@ -134,7 +134,7 @@ class RowValidator:
         errors: list[dict[str, Any]] = []
         for name, index, check in self.checks:
             text = cell_text(cells, index)
-            if text and cells[index].lstrip()[:1] == "'":
+            if text and index is not None and cells[index].lstrip()[:1] == "'":
                 self.apostrophes[index] += 1
             try:
                 values[name] = check(text)

@@ -11,11 +11,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol, TypeGuard
 
-from sqlalchemy import Connection, bindparam, delete, or_, text, update
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, Connection, RowMapping, Update, bindparam, delete, or_, text, update
+from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from domain.bulk import insert_many
 from domain.date_columns import orders_from_notices
@@ -23,8 +24,9 @@ from domain.decisions import Change, EarlierRow, Fail, Holder, Refusal, Stored, 
 from domain.fields import decimal_separator_for, parser_for
 from domain.options import DateOrder, ReadOptions
 from domain.mapping import column_indexes
-from domain.models import Import, ImportMode, ImportRow, RowStatus, as_utc, utcnow
+from domain.models import Import, ImportMode, ImportRow, RowStatus, as_utc, table_of, utcnow
 from domain.problems import RowProblemCode
+from domain.rows import ClaimedRow
 from domain.staging import clashes, insert_staged, is_staged, stages
 from domain.types import ImportTypeSpec
 from domain.types.base import FieldKind
@@ -47,7 +49,8 @@ class Plan:
     failures: list[dict[str, Any]] = field(default_factory=list)
 
 
-def write_chunk(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence[Any]) -> tuple[int, int]:
+def write_chunk(session: Session, record: Import, spec: ImportTypeSpec,
+                rows: Sequence[ClaimedRow]) -> tuple[int, int]:
     """Write the records of `rows` (all VALID, a contiguous run this transaction holds) and
     mark each row; (imported, failed). Staged rows are written set-based (domain/staging.py);
     others are validated again and written row by row."""
@@ -56,19 +59,18 @@ def write_chunk(session: Session, record: Import, spec: ImportTypeSpec, rows: Se
     first, last = rows[0].row_number, rows[-1].row_number
     if stages(record, spec) and is_staged(conn, record, first, last):
         return _write_staged(conn, record, spec, first, last, now)
-    if not hasattr(rows[0], "cells"):
-        rows = _with_cells(conn, record, first, last)
-    plan = _plan(session, record, spec, rows)
+    stored = rows if _have_cells(rows) else _with_cells(conn, record, first, last)
+    plan = _plan(session, record, spec, stored)
     if plan.creates:
-        insert_many(conn, spec.model.__table__, [{**c, "created_at": now, "updated_at": now} for c in plan.creates])
+        insert_many(conn, table_of(spec.model), [{**c, "created_at": now, "updated_at": now} for c in plan.creates])
     if plan.changes:
         _apply_changes(conn, record, spec, plan.changes, now)
     _mark_failed(conn, record, plan.failures)
-    numbers = [row.row_number for row in rows]
+    numbers = [row.row_number for row in stored]
     conn.execute(
         update(ImportRow)
-        .where(ImportRow.import_id == record.id, ImportRow.row_number.between(min(numbers), max(numbers)),
-               ImportRow.status == RowStatus.VALID.value)
+        .where(col(ImportRow.import_id) == record.id, col(ImportRow.row_number).between(min(numbers), max(numbers)),
+               col(ImportRow.status) == RowStatus.VALID.value)
         .values(status=RowStatus.IMPORTED.value)
     )
     return len(plan.creates) + len(plan.changes), len(plan.failures)
@@ -88,7 +90,11 @@ def _write_staged(conn: Connection, record: Import, spec: ImportTypeSpec, first:
     return created, len(failures)
 
 
-def _with_cells(conn: Connection, record: Import, first: int, last: int) -> list[Any]:
+def _have_cells(rows: Sequence[ClaimedRow]) -> TypeGuard[Sequence[StoredRow]]:
+    return hasattr(rows[0], "cells")
+
+
+def _with_cells(conn: Connection, record: Import, first: int, last: int) -> list[StoredRow]:
     """The valid rows in the range with their cells (rows claimed without them)."""
     return list(conn.execute(
         select(ImportRow.row_number, ImportRow.cells)
@@ -141,7 +147,8 @@ def _store_clashes(session: Session, record: Import, spec: ImportTypeSpec,
 _AS_WRITTEN = frozenset({FieldKind.TEXT, FieldKind.EMAIL, FieldKind.CODE})
 
 
-def _key_values(record: Import, spec: ImportTypeSpec, rows: Sequence[StoredRow]):  # noqa: ANN202
+def _key_values(record: Import, spec: ImportTypeSpec,
+                rows: Sequence[StoredRow]) -> Iterator[tuple[StoredRow, dict[str, Any]]]:
     """(row, {key field: value}) of each valid row: its unique field and match keys, parsed."""
     columns = {name: index for index, name in column_indexes(record.mapping).items()}
     names = [name for name in dict.fromkeys((spec.unique_field, *spec.match_keys)) if name in columns]
@@ -174,7 +181,7 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence
     # What a new record must pass: in STORE mode, the row's own validation already did.
     complete = row_validator(record, spec, partial=False, date_orders=orders) if is_partial(record) else None
     outcomes = [(row, validator.validate(row.cells)) for row in rows]
-    valid = [(row, o.values) for row, o in outcomes if o.valid]
+    valid = [(row, o.values) for row, o in outcomes if o.valid and o.values is not None]
     refused = _resolve(session, record, spec, valid)
     keyed = {row.row_number: _row_keys(spec, values) for row, values in valid if values}
     index = _Existing(session, spec, record.organisation_id, list(keyed.values()))
@@ -257,18 +264,18 @@ class _Existing:
                 self.by_key[key] = EarlierRow(row_number)
 
 
-def _records_with_keys(conn, spec: ImportTypeSpec, organisation_id: uuid.UUID,  # noqa: ANN001
-                       wanted: dict[str, set[Any]]) -> list[dict[str, Any]]:
+def _records_with_keys(conn: Connection, spec: ImportTypeSpec, organisation_id: uuid.UUID,
+                       wanted: dict[str, set[Any]]) -> list[RowMapping]:
     """The organisation's records whose column `name` holds one of `wanted[name]`."""
-    table = spec.model.__table__
+    table = table_of(spec.model)
     if conn.dialect.name != "postgresql":
         conditions = [table.c[name].in_(keys) for name, keys in wanted.items()]
-        return list(conn.execute(select(table).where(table.c.organisation_id == organisation_id,
-                                                     or_(*conditions))).mappings())
+        return list(conn.execute(table.select().where(table.c.organisation_id == organisation_id,
+                                                      or_(*conditions))).mappings())
     # One index probe per key. With `IN (2000 keys)` PostgreSQL, before it has statistics
     # of a table that an import is filling, filters every record of the organisation
     # against the list instead (quadratic: hours for a million rows).
-    found = []
+    found: list[RowMapping] = []
     for name, keys in wanted.items():
         found += conn.execute(text(
             f"SELECT t.* FROM unnest(CAST(:keys AS text[])) AS k(key) CROSS JOIN LATERAL "
@@ -315,12 +322,13 @@ def _changed_columns(spec: ImportTypeSpec, record: Import, row: StoredRow, value
     return {name: value for name, value in columns.items() if name in keep}
 
 
-def _apply_changes(conn, record: Import, spec: ImportTypeSpec, changes, now: datetime) -> None:  # noqa: ANN001
+def _apply_changes(conn: Connection, record: Import, spec: ImportTypeSpec,
+                   changes: list[tuple[StoredRow, dict[str, Any], dict[str, Any]]], now: datetime) -> None:
     for columns, params in _grouped([(found["id"], {**columns, "updated_at": now}) for _, found, columns in changes]):
         conn.execute(_update_by_id(spec.model, columns), params)
     conn.execute(
         update(ImportRow)
-        .where(ImportRow.import_id == record.id, ImportRow.row_number == bindparam("rid"))
+        .where(col(ImportRow.import_id) == record.id, col(ImportRow.row_number) == bindparam("rid"))
         .values(status=RowStatus.IMPORTED.value, record_id=bindparam("record"), before=bindparam("image")),
         [
             {"rid": row.row_number, "record": found["id"],
@@ -340,9 +348,9 @@ def _grouped(items: list[tuple[int, dict[str, Any]]]) -> list[tuple[tuple[str, .
     return list(groups.items())
 
 
-def _update_by_id(model, columns: tuple[str, ...]):  # noqa: ANN001, ANN202
+def _update_by_id(model: type[SQLModel], columns: tuple[str, ...]) -> Update:
     """UPDATE of `columns` of one record, run with executemany (one statement per group)."""
-    table = model.__table__
+    table = table_of(model)
     return (update(table).where(table.c.id == bindparam("record_id"))
             .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns}))
 
@@ -355,9 +363,9 @@ def undo_chunk(session: Session, record: Import, spec: ImportTypeSpec, first_row
     marked by range.
     """
     conn = session.connection()
-    in_range = (ImportRow.import_id == record.id, ImportRow.row_number.between(first_row, last_row),
-                ImportRow.status == RowStatus.IMPORTED.value)
-    table = spec.model.__table__
+    in_range = (col(ImportRow.import_id) == record.id, col(ImportRow.row_number).between(first_row, last_row),
+                col(ImportRow.status) == RowStatus.IMPORTED.value)
+    table = table_of(spec.model)
     # The records the range's rows created; the range bounds the index scan whatever the plan.
     created = (table.c.import_id == record.id, table.c.import_row.between(first_row, last_row),
                table.c.import_row.in_(_created_rows(in_range)))
@@ -372,33 +380,34 @@ def undo_chunk(session: Session, record: Import, spec: ImportTypeSpec, first_row
     return undone, len(conflicts)
 
 
-def _created_rows(in_range):  # noqa: ANN001, ANN202
+def _created_rows(in_range: tuple[ColumnElement[bool], ...]) -> SelectOfScalar[int]:
     """The row numbers, in the range, of rows that created their record."""
-    return select(ImportRow.row_number).where(*in_range, ImportRow.before.is_(None))
+    return select(ImportRow.row_number).where(*in_range, col(ImportRow.before).is_(None))
 
 
-def _created_and_changed(conn, spec: ImportTypeSpec, created) -> list[int]:  # noqa: ANN001
+def _created_and_changed(conn: Connection, spec: ImportTypeSpec, created: tuple[ColumnElement[bool], ...]) -> list[int]:
     """Rows whose created record someone changed since: left as they are."""
-    table = spec.model.__table__
+    table = table_of(spec.model)
     return list(conn.execute(
         select(table.c.import_row).where(*created, table.c.updated_at != table.c.created_at)).scalars())
 
 
-def _delete_created(conn, spec: ImportTypeSpec, created) -> None:  # noqa: ANN001
-    table = spec.model.__table__
+def _delete_created(conn: Connection, spec: ImportTypeSpec, created: tuple[ColumnElement[bool], ...]) -> None:
+    table = table_of(spec.model)
     conn.execute(delete(table).where(*created, table.c.updated_at == table.c.created_at))
 
 
-def _restore_changed(conn, spec: ImportTypeSpec, in_range) -> list[int]:  # noqa: ANN001
+def _restore_changed(conn: Connection, spec: ImportTypeSpec, in_range: tuple[ColumnElement[bool], ...]) -> list[int]:
     """Restore the before-images of the records the rows updated; the rows in conflict."""
     changed = conn.execute(
-        select(ImportRow.row_number, ImportRow.record_id, ImportRow.before).where(*in_range, ImportRow.before.is_not(None))
+        select(ImportRow.row_number, ImportRow.record_id, ImportRow.before)
+        .where(*in_range, col(ImportRow.before).is_not(None))
     ).all()
     if not changed:
         return []
-    table = spec.model.__table__
-    stamps = dict(conn.execute(select(table.c.id, table.c.updated_at)
-                               .where(table.c.id.in_([row.record_id for row in changed]))).all())
+    table = table_of(spec.model)
+    stamps: dict[int, datetime] = dict(conn.execute(select(table.c.id, table.c.updated_at)
+                                                    .where(table.c.id.in_([row.record_id for row in changed]))).all())
     conflicts, restores = [], []
     for row in changed:
         stamp = stamps.get(row.record_id)
@@ -411,20 +420,23 @@ def _restore_changed(conn, spec: ImportTypeSpec, in_range) -> list[int]:  # noqa
     return conflicts
 
 
-def _mark(conn, record: Import, numbers: list[int], status: RowStatus, errors: list | None) -> None:  # noqa: ANN001
+def _mark(conn: Connection, record: Import, numbers: list[int], status: RowStatus,
+          errors: list[dict[str, Any]] | None) -> None:
     if numbers:
         values: dict[str, Any] = {"status": status.value}
         if errors is not None:
             values["errors"] = errors
-        conn.execute(update(ImportRow).where(ImportRow.import_id == record.id, ImportRow.row_number.in_(numbers))
+        conn.execute(update(ImportRow).where(col(ImportRow.import_id) == record.id,
+                                             col(ImportRow.row_number).in_(numbers))
                      .values(**values))
 
 
-def _restored(model, values: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN001
+def _restored(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
     """A before-image back in column types: the record exactly as it was, updated_at included."""
+    table = table_of(model)
     restored = {}
     for name, value in values.items():
-        kind = model.__table__.c[name].type.python_type
+        kind = table.c[name].type.python_type
         if value is not None and kind in (date, datetime):
             value = kind.fromisoformat(value)
         elif value is not None and kind is Decimal:
