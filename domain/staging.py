@@ -20,7 +20,7 @@ from sqlalchemy import Column, Connection, ColumnElement, String, Table, cast, f
 from sqlmodel import col
 
 from domain.mapping import column_indexes
-from domain.models import Import, ImportMode, ImportRow, RowStatus
+from domain.models import Import, ImportMode, ImportRow, RowStatus, table_of
 from domain.problems import RowProblemCode
 from domain.types import ImportTypeSpec
 
@@ -60,7 +60,7 @@ def clashes(conn: Connection, record: Import, spec: ImportTypeSpec, first_row: i
             last_row: int | None = None) -> list[dict[str, Any]]:
     """The valid rows in the range whose unique key a stored record of the organisation
     already has, as failures ({"rid", "errors"}), found by one join."""
-    table: Table = spec.model.__table__  # type: ignore[attr-defined]
+    table = table_of(spec.model)
     name = spec.unique_field
     found = conn.execute(
         select(col(ImportRow.row_number), _extract(conn, ImportRow.staged, name, String()), table.c.id)
@@ -83,7 +83,7 @@ def insert_staged(conn: Connection, record: Import, spec: ImportTypeSpec, first_
                   now: datetime) -> int:
     """Create the records of the valid rows in the range from their staged columns: one
     INSERT ... SELECT. How many."""
-    table: Table = spec.model.__table__  # type: ignore[attr-defined]
+    table = table_of(spec.model)
     columns = [column for column in table.columns if column.name not in _SET_BY_IMPORT]
     stamp = literal(now, type_=table.c.created_at.type)
     source = select(

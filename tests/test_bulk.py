@@ -68,8 +68,8 @@ def test_stored_rows_are_the_same_as_with_a_core_insert(db: Database):
         insert_many(session.connection(), ImportRow.__table__, rows[:1])
         session.connection().execute(insert(ImportRow), rows[1:])
     first, second = without_ids(stored(db, ImportRow.__table__, ImportRow.row_number))
-    assert first == {**rows[0], "record_id": None, "before": None, "staged": None}
-    assert second == {**rows[1], "record_id": None, "before": None, "staged": None}
+    assert first == {**rows[0], "record_id": None, "before": None}
+    assert second == {**rows[1], "record_id": None, "before": None}
 
 
 def test_new_records_are_the_same_as_with_a_core_insert_defaults_included(db: Database):
