@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Connection, ColumnElement, String, Table, cast, func, literal, select
+from sqlalchemy import Column, Connection, ColumnElement, String, cast, func, literal, select
 from sqlmodel import col
 
 from domain.mapping import column_indexes
