@@ -9,6 +9,7 @@ Uses the same seeded file as bench/run.py; the queue is a list drained in order.
 
 from __future__ import annotations
 
+import os
 import argparse
 import cProfile
 import pstats
@@ -53,6 +54,9 @@ class ListQueue:
         return done
 
 
+PROFILE_SORT = os.environ.get("PHASES_PROFILE_SORT", "tottime")
+
+
 def measure(name: str, fn: Callable[[], object], profile: bool) -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     profiler = cProfile.Profile() if profile else None
@@ -63,7 +67,7 @@ def measure(name: str, fn: Callable[[], object], profile: bool) -> None:
         profiler.disable()
     print(f"{name:<9} wall {time.perf_counter() - wall:7.2f} s   cpu {time.process_time() - cpu:7.2f} s", flush=True)
     if profiler:
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profiler).sort_stats(PROFILE_SORT).print_stats(25)
 
 
 def main() -> None:

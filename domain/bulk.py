@@ -8,7 +8,7 @@ Both run on the caller's connection, inside its transaction.
 
 from __future__ import annotations
 
-import json
+import orjson
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -65,7 +65,7 @@ def _copy(conn: Connection, table: Table, columns: list[str], rows: Sequence[dic
 
 
 def _json_text(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+    return None if value is None else orjson.dumps(value).decode()
 
 
 def _executemany(conn: Connection, table: Table, columns: list[str], rows: Sequence[dict[str, Any]]) -> None:

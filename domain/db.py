@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -17,6 +19,15 @@ from sqlmodel import Session
 MIGRATIONS = Path(__file__).parent / "migrations"
 # A database that does not accept a connection within this long counts as unavailable.
 CONNECT_TIMEOUT_SECONDS = 5
+
+
+def _dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
+# JSON columns (every row's cells, errors and staged record) encoded and decoded by orjson:
+# several times faster than the json module, on the path every row of a file takes.
+JSON_CODEC: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
 
 
 class Database:
@@ -75,9 +86,9 @@ def _make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         # pre-ping: a pooled connection the database dropped (a restart, a cut) is replaced
         # before use instead of failing the next transaction.
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **JSON_CODEC,
                              connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **JSON_CODEC)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine

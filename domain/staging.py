@@ -35,17 +35,29 @@ def stages(record: Import, spec: ImportTypeSpec) -> bool:
 
 
 def staged(spec: ImportTypeSpec, values: dict[str, Any]) -> dict[str, Any]:
-    """The record a valid row creates, as JSON: its columns less those the import sets."""
-    booleans = spec.boolean_fields
-    record = spec.record({name: (False if value is None and name in booleans else value)
-                          for name, value in values.items()})
-    return {name: _json(value) for name, value in record.items() if name not in _SET_BY_IMPORT}
+    """The record a valid row creates, as JSON: its columns less those the import sets (a
+    blank yes/no is no). Runs for every valid row: only the date and number columns are converted."""
+    values = dict(values)
+    for name in spec.boolean_fields:
+        if values.get(name) is None:
+            values[name] = False
+    record = spec.record(values)
+    for name in _CONVERTED[spec.name] if spec.name in _CONVERTED else _converted(spec):
+        value = record.get(name)
+        if value is not None:
+            record[name] = str(value) if isinstance(value, Decimal) else value.isoformat()
+    return record
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    return value.isoformat() if isinstance(value, (date, datetime)) else value
+_CONVERTED: dict[str, tuple[str, ...]] = {}  # type name -> its columns _converted
+
+
+def _converted(spec: ImportTypeSpec) -> tuple[str, ...]:
+    """The record columns JSON cannot hold as they are: dates, times and decimals."""
+    names = tuple(column.name for column in table_of(spec.model).columns
+                  if column.name not in _SET_BY_IMPORT and column.type.python_type in (date, datetime, Decimal))
+    _CONVERTED[spec.name] = names
+    return names
 
 
 def is_staged(conn: Connection, record: Import, first_row: int, last_row: int) -> bool:

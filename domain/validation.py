@@ -119,23 +119,31 @@ class RowValidator:
         self.columns = {name: index for index, name in self.mapping.items()}
         orders = date_orders or {}
         needed = set(spec.required_given(set(self.columns)))  # a full name stands in for its parts
-        self.checks = [(item.name, self.columns.get(item.name),
-                        field_check(item, partial=partial, parse=_date_parser(item, orders),
-                                    required=item.name in needed, decimal_separator=decimal_separator))
-                       for item in spec.fields]
+        checks = [(item.name, self.columns.get(item.name),
+                   field_check(item, partial=partial, parse=_date_parser(item, orders),
+                               required=item.name in needed, decimal_separator=decimal_separator))
+                  for item in spec.fields]
+        # An unmapped field's value is the same on every row: decided once, here.
+        self.template: dict[str, Any] = {name: _blank_value(check) if index is None else None
+                                         for name, index, check in checks}
+        self.checks = [(name, index, check) for name, index, check in checks
+                       if index is not None or self.template[name] is _NOT_BLANK]
         self.apostrophes: Counter[int] = Counter()  # column index -> cells a leading apostrophe was taken off
 
     def validate(self, cells: Sequence[str]) -> RowOutcome:
         """A row's values, or its problems. Cells beyond the header's columns may only be
         blank (trailing separators); a short row's missing cells are blank."""
-        if len(cells) > len(self.headers) and any(cell.strip() for cell in cells[len(self.headers):]):
+        width = len(cells)
+        if width > len(self.headers) and any(cell.strip() for cell in cells[len(self.headers):]):
             return RowOutcome(errors=[self._shape_error(cells)])
-        values: dict[str, Any] = {}
+        values = dict(self.template)
         errors: list[dict[str, Any]] = []
-        for name, index, check in self.checks:
-            text = cell_text(cells, index)
-            if text and index is not None and cells[index].lstrip()[:1] == "'":
-                self.apostrophes[index] += 1
+        for name, index, check in self.checks:  # cell_text inlined: this runs for every cell of the file
+            text = cells[index].strip() if index is not None and index < width else ""
+            if text[:1] == "'" and index is not None:
+                text = text[1:].lstrip()
+                if text:
+                    self.apostrophes[index] += 1
             try:
                 values[name] = check(text)
             except FieldProblem as problem:
@@ -174,6 +182,16 @@ class RowValidator:
         index = self.columns.get(name)
         return {"column": self.headers[index] if index is not None else None, "field": name,
                 "value": text or None, "message": message, "code": code.value}
+
+
+_NOT_BLANK = object()  # an unmapped field that a blank cell does not satisfy: checked on each row
+
+
+def _blank_value(check: Callable[[str], Any]) -> Any:
+    try:
+        return check("")
+    except FieldProblem:
+        return _NOT_BLANK
 
 
 def _date_parser(spec: FieldSpec, orders: Mapping[str, DateOrder]) -> Callable[[str], Any] | None:
