@@ -17,9 +17,11 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from pathlib import Path
+
+from sqlalchemy import Engine, event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -57,7 +59,31 @@ class ListQueue:
 PROFILE_SORT = os.environ.get("PHASES_PROFILE_SORT", "tottime")
 
 
-def measure(name: str, fn: Callable[[], object], profile: bool) -> None:
+class StatementTimes:
+    """Wall seconds per SQL statement (its first 90 characters), from the engine's events."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.seconds: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        conn.info["statement_began"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        key = " ".join(statement.split())[:90]
+        self.seconds[key] += time.perf_counter() - conn.info.pop("statement_began")
+        self.calls[key] += 1
+
+    def report(self) -> None:
+        for key, seconds in self.seconds.most_common(8):
+            print(f"    {seconds:6.2f} s  {self.calls[key]:6} x  {key}")
+        self.seconds.clear()
+        self.calls.clear()
+
+
+def measure(name: str, fn: Callable[[], object], profile: bool, statements: StatementTimes | None = None) -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     profiler = cProfile.Profile() if profile else None
     if profiler:
@@ -68,6 +94,8 @@ def measure(name: str, fn: Callable[[], object], profile: bool) -> None:
     print(f"{name:<9} wall {time.perf_counter() - wall:7.2f} s   cpu {time.process_time() - cpu:7.2f} s", flush=True)
     if profiler:
         pstats.Stats(profiler).sort_stats(PROFILE_SORT).print_stats(25)
+    if statements:
+        statements.report()
 
 
 def main() -> None:
@@ -75,7 +103,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--database-url", help="an empty database (default: SQLite in a temp dir)")
     parser.add_argument("--chunk-size", type=int, default=Settings().chunk_size)
-    parser.add_argument("--profile", action="store_true", help="cProfile each phase")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile each phase (PHASES_PROFILE_SORT=cumulative sorts by cumulative time)")
+    parser.add_argument("--statements", action="store_true", help="the SQL statements that took longest in each phase")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="importer-phases-"))
     csv_path = tmp / "clients.csv"
@@ -84,6 +114,7 @@ def main() -> None:
                         max_upload_bytes=2**40)
     db = Database(settings.effective_database_url)
     db.migrate()
+    statements = StatementTimes(db.engine) if args.statements else None
     principal = authenticate(db, f"Bearer {issue_token(db, organisation=f'bench-{uuid.uuid4().hex[:8]}').token}")
     queue = ListQueue()
     queue.processor = Processor(db, settings, queue=queue, publisher=NoProgressPublisher())
@@ -91,9 +122,10 @@ def main() -> None:
     with csv_path.open("rb") as stream:
         record = service.create_import(principal, type_name="client", mode=ImportMode.STORE,
                                        upload=Upload("clients.csv", stream))
-    measure("validate", queue.drain, args.profile)
-    measure("import", lambda: (service.start_import(principal, record.id), queue.drain()), args.profile)
-    measure("rollback", lambda: (service.rollback_import(principal, record.id), queue.drain()), args.profile)
+    measure("validate", queue.drain, args.profile, statements)
+    measure("import", lambda: (service.start_import(principal, record.id), queue.drain()), args.profile, statements)
+    measure("rollback", lambda: (service.rollback_import(principal, record.id), queue.drain()), args.profile,
+            statements)
     db.dispose()
     print(f"data in {tmp}")
 

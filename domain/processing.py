@@ -44,7 +44,7 @@ from domain.writing import is_partial, refusals, row_validator, undo_chunk, writ
 log = logging.getLogger(__name__)
 
 VALIDATION_BATCH = 2000
-STAGED_CHECK_RANGE = 50_000  # rows a transaction checks against existing records by one join
+STAGED_CHECK_RANGE = 20_000  # rows a transaction checks against existing records by one join
 DATE_PASS_SHARE = 20  # % of validation's progress given to reading the date columns first
 CHECK_START = 90  # ... and where checking the valid rows against existing records starts
 
