@@ -138,7 +138,7 @@ class Processor:
         """Progress of work that stores nothing yet (never backwards, as after a resume)."""
         if progress > record.progress:
             with self.db.write() as session:
-                _claim_validation(session, record, total=0, invalid=0, progress=progress)
+                _count_in_run(session, record, total=0, invalid=0, progress=progress)
             record.progress = progress
             self.publisher.publish(record.id)
 
@@ -146,7 +146,7 @@ class Processor:
         """Put this validation's date notices in place of the last one's, before rows are
         validated: the page shows them at once, and importing reads the orders they hold."""
         with self.db.write() as session:
-            _claim_validation(session, record, total=0, invalid=0, progress=record.progress)
+            _count_in_run(session, record, total=0, invalid=0, progress=record.progress)
             current = _current(session, record)
             current.notices = record.notices = merge_notices(current.notices, notices, DATE_NOTICES)
             session.add(current)
@@ -154,7 +154,7 @@ class Processor:
     def _store_rows(self, record: Import, rows: list[dict[str, Any]], *, progress: int) -> None:
         invalid = sum(1 for row in rows if row["status"] == RowStatus.INVALID.value)
         with self.db.write() as session:
-            _claim_validation(session, record, total=len(rows), invalid=invalid, progress=progress)
+            _count_in_run(session, record, total=len(rows), invalid=invalid, progress=progress)
             insert_many(session.connection(), table_of(ImportRow), rows)
         self.publisher.publish(record.id)
 
@@ -165,11 +165,11 @@ class Processor:
             for batch in _repeated_keys(session, record.id):
                 with self.db.write() as writing:
                     marked = _mark_duplicates(writing, record, spec, batch)
-                    _claim_validation(writing, record, total=0, invalid=marked, progress=CHECK_START)
+                    _count_in_run(writing, record, total=0, invalid=marked, progress=CHECK_START)
                 self.publisher.publish(record.id)
         self._check_against_records(record, spec)
         with self.db.write() as session:
-            _claim_validation(session, record, total=0, invalid=0, progress=100)
+            _count_in_run(session, record, total=0, invalid=0, progress=100)
             current = _current(session, record)
             finish_validation(current)
             current.notices = merge_notices(current.notices, notices, VALUE_NOTICES)
@@ -212,7 +212,7 @@ class Processor:
                     return
                 refused = refusals(session, record, spec, rows)
                 _mark_refused(session, record, refused)
-                _claim_validation(session, record, total=0, invalid=len(refused),
+                _count_in_run(session, record, total=0, invalid=len(refused),
                                   progress=_share(CHECK_START, 99, rows[-1].row_number / last))
             self.publisher.publish(record.id)
             after = rows[-1].row_number
@@ -224,7 +224,7 @@ class Processor:
             with self.db.write() as session:
                 refused = clashes(session.connection(), record, spec, first, end)
                 _mark_refused(session, record, refused)
-                _claim_validation(session, record, total=0, invalid=len(refused),
+                _count_in_run(session, record, total=0, invalid=len(refused),
                                   progress=_share(CHECK_START, 99, end / last))
             self.publisher.publish(record.id)
 
@@ -242,7 +242,7 @@ class Processor:
 
     def _fail(self, record: Import, reason: str, code: ImportErrorCode) -> None:
         with self.db.write() as session:
-            _claim_validation(session, record, total=0, invalid=0, progress=record.progress)
+            _count_in_run(session, record, total=0, invalid=0, progress=record.progress)
             current = _current(session, record)
             fail_validation(current, reason, code)
             session.add(current)
@@ -382,10 +382,10 @@ class Processor:
         if status is ImportStatus.VALIDATING:
             self.queue.validate(import_id)
         elif status is ImportStatus.IMPORTING:
-            for _ in range(self.settings.lanes):
+            for _ in range(self.settings.chunk_messages_per_import):
                 self.queue.import_next_chunk(import_id)
         elif status is ImportStatus.ROLLING_BACK:
-            for _ in range(self.settings.lanes):
+            for _ in range(self.settings.chunk_messages_per_import):
                 self.queue.rollback_next_chunk(import_id)
 
 
@@ -418,14 +418,14 @@ def _row_values(import_id: uuid.UUID, row_number: int, cells: list[str], outcome
 
 
 def _current(session: Session, record: Import) -> Import:
-    """The import as this transaction sees it (just claimed by _claim_validation: it exists)."""
+    """The import as this transaction sees it (just claimed by _count_in_run: it exists)."""
     current = session.get(Import, record.id)
     if current is None:
         raise StaleWork(record.id)
     return current
 
 
-def _claim_validation(session: Session, record: Import, *, total: int, invalid: int, progress: int) -> None:
+def _count_in_run(session: Session, record: Import, *, total: int, invalid: int, progress: int) -> None:
     """Count rows for this validation run, or raise StaleWork if a remap replaced it."""
     result = session.connection().execute(
         update(Import)

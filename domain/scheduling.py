@@ -3,7 +3,7 @@
 An organisation runs at most `max_running_imports_per_organisation` imports at once; an
 import started beyond that is IMPORTING but waits (`queued_at` set, progress 0), in the
 order started, and takes a slot when a running one ends (in the transaction that ends
-it). A running import keeps at most `lanes` chunk messages queued or running: each
+it). A running import keeps at most `Settings.chunk_messages_per_import` chunk messages queued or running: each
 finished chunk queues the next, so another import's messages wait behind a few chunks,
 never behind all of them.
 """
@@ -99,7 +99,7 @@ def queue_position(session: Session, record: Import) -> int | None:
 
 def lanes_for(rows: int, settings: Settings) -> int:
     """How many chunk messages to keep in flight for `rows` rows of work."""
-    return min(settings.lanes, -(-rows // settings.chunk_size))
+    return min(settings.chunk_messages_per_import, -(-rows // settings.chunk_size))
 
 
 def enqueue_import(queue: TaskQueue, settings: Settings, record: Import) -> None:

@@ -118,7 +118,7 @@ class Settings:
         return url
 
     @property
-    def lanes(self) -> int:
+    def chunk_messages_per_import(self) -> int:
         """How many chunk messages of one import may be queued or running at once."""
         return max(1, self.chunks_in_flight or self.worker_threads)
 

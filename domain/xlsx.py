@@ -40,7 +40,7 @@ def is_xlsx(path: FileSource) -> bool:
             return False
 
 
-def cell_text(value: Any) -> str:
+def as_cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -115,7 +115,7 @@ class XlsxReader:
         width: int | None = None
         for row_number, row in enumerate(values, 1):
             self._done = row_number
-            cells = [cell_text(value) for value in row]
+            cells = [as_cell_text(value) for value in row]
             if not any(cell.strip() for cell in cells):
                 continue
             if width is None:

@@ -12,6 +12,7 @@ from dramatiq.middleware import CurrentMessage
 
 from domain.processing import Processor
 from domain.webhooks import DeliveryFailed, WebhookSender
+from workers.queue import ActorName
 
 # A whole file is validated by one message; chunks are short.
 VALIDATION_TIME_LIMIT_MS = 6 * 60 * 60 * 1000
@@ -63,22 +64,25 @@ def declare_actors(broker: dramatiq.Broker, processor: Processor, sender: Webhoo
         attempt = 1 + (message.options.get("retries", 0) if message is not None else 0)
         sender.deliver(uuid.UUID(webhook_id), uuid.UUID(import_id), event, body, attempt=attempt)
 
-    def declare(fn: Callable[P, None], **options: Any) -> dramatiq.Actor[P, None]:
+    def declare(fn: Callable[P, None], name: ActorName, **options: Any) -> dramatiq.Actor[P, None]:
         return dramatiq.actor(
-            broker=broker, actor_name=fn.__name__, queue_name=f"{queue_prefix}-imports",
+            broker=broker, actor_name=str(name), queue_name=f"{queue_prefix}-imports",
             min_backoff=500, max_backoff=30_000, **options,
         )(fn)
 
     return Actors(
-        validate=declare(validate_import, time_limit=VALIDATION_TIME_LIMIT_MS, max_retries=20,
-                         on_retry_exhausted="validation_gave_up"),
-        import_chunk=declare(import_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
-        rollback_chunk=declare(rollback_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
-        import_next_chunk=declare(import_next_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
-        rollback_next_chunk=declare(rollback_next_chunk, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
-        validation_gave_up=declare(validation_gave_up, max_retries=20),
+        validate=declare(validate_import, ActorName.VALIDATE, time_limit=VALIDATION_TIME_LIMIT_MS, max_retries=20,
+                         on_retry_exhausted=str(ActorName.VALIDATION_GAVE_UP)),
+        import_chunk=declare(import_chunk, ActorName.IMPORT_CHUNK, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
+        rollback_chunk=declare(rollback_chunk, ActorName.ROLLBACK_CHUNK, time_limit=CHUNK_TIME_LIMIT_MS,
+                               max_retries=20),
+        import_next_chunk=declare(import_next_chunk, ActorName.IMPORT_NEXT_CHUNK, time_limit=CHUNK_TIME_LIMIT_MS,
+                                  max_retries=20),
+        rollback_next_chunk=declare(rollback_next_chunk, ActorName.ROLLBACK_NEXT_CHUNK,
+                                    time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
+        validation_gave_up=declare(validation_gave_up, ActorName.VALIDATION_GAVE_UP, max_retries=20),
         deliver_webhook=dramatiq.actor(
-            broker=broker, actor_name="deliver_webhook", queue_name=f"{queue_prefix}-imports",
+            broker=broker, actor_name=str(ActorName.DELIVER_WEBHOOK), queue_name=f"{queue_prefix}-imports",
             max_retries=WEBHOOK_RETRIES, min_backoff=WEBHOOK_MIN_BACKOFF_MS, max_backoff=WEBHOOK_MAX_BACKOFF_MS,
             retry_when=_retry_delivery,
         )(deliver_webhook),
