@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.api import ROLLBACK, START, Api, Updates
 from bench.baseline import run_baseline
 from bench.data import write_clients_csv
+from bench.peer import DEFAULT_VENV, run_peer, summary
 from bench.pyspy import Profiler, summarize
 from bench.procs import Processes, RssSampler, free_port, lifetime_peak_mb, wait_healthy
 
@@ -51,6 +52,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--probe-interval", type=float, default=0.1,
                         help="pause (s) between `import(id)` latency probes (default: 0.1)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the single-pass baseline")
+    parser.add_argument("--peer", action="store_true",
+                        help="also import the same CSV with django-import-export 4.4 (bulk mode with validation, "
+                        "SQLite; bench/peer.py) after the baseline. The first time, this installs Django and "
+                        "django-import-export into a virtualenv of their own (--peer-venv), never into this one")
+    parser.add_argument("--peer-venv", type=Path, default=DEFAULT_VENV,
+                        help=f"the peer's virtualenv, created on first use (default: {DEFAULT_VENV})")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="record a py-spy profile of the server and workers into DIR and print its summary "
                         "(needs py-spy in the venv; slows the run a little)")
@@ -163,7 +170,7 @@ def print_phase(name: str, phase: dict, phases: dict) -> None:
           f"peak RSS {rss_text(phase['rss'])}", flush=True)
 
 
-def report(phases: dict, generated: dict, baseline: dict | None) -> None:
+def report(phases: dict, generated: dict, baseline: dict | None, peer: dict | None) -> None:
     print(f"\n{'phase':<9} {'wall s':>8} {'rows':>9} {'rows/s':>9} {'updates':>7} {'max gap s':>9} "
           f"{'p50 ms':>7} {'p99 ms':>7}  peak RSS (MB, per process of each tree)")
     for name, phase in phases.items():
@@ -183,9 +190,12 @@ def report(phases: dict, generated: dict, baseline: dict | None) -> None:
         print(f"baseline (csv -> pydantic -> Core executemany, SQLite, 2,000 rows a transaction): "
               f"{baseline['seconds']:.2f} s, {rate:.0f} rows/s, "
               f"{baseline['valid']} inserted, {baseline['invalid']} invalid; ours/baseline = {end_to_end / rate:.3f}")
+    if peer:
+        print(f"{summary(peer)}; ours/peer = {end_to_end / (peer['rows'] / peer['seconds']):.3f}")
     to_imported = sum(phases[p]["wall"] for p in ("upload", "validate", "import"))
     print(f"issue #12's goals (at 1M rows): upload -> IMPORTED {to_imported:.1f} s (goal <= 15 s embedded, <= 20 s "
-          f"with workers); rollback {phases['rollback']['wall']:.1f} s (goal <= 5 s); ours/baseline >= 1.0")
+          f"with workers); rollback {phases['rollback']['wall']:.1f} s (goal <= 5 s); ours/baseline >= 1.0; "
+          "ours/peer >= 5")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         procs.clean_broker(args.broker_url)
     print("lifetime peak RSS (VmHWM, MB): " + rss_text(lifetime))
     baseline = None if args.no_baseline else run_baseline(csv_path, tmp / "baseline.sqlite3")
-    report(phases, generated, baseline)
+    peer = run_peer(csv_path, venv=args.peer_venv, timeout=args.timeout) if args.peer else None
+    report(phases, generated, baseline, peer)
     if profiler:
         for path in profiler.files.values():
             print("\n" + summarize(path))
