@@ -46,7 +46,9 @@ log = logging.getLogger(__name__)
 VALIDATION_BATCH = 2000
 STAGED_CHECK_RANGE = 20_000  # rows a transaction checks against existing records by one join
 DATE_PASS_SHARE = 20  # % of validation's progress given to reading the date columns first
-CHECK_START = 90  # ... and where checking the valid rows against existing records starts
+CHECK_START = 90  # ... where the checks after the rows start: repeated keys, then existing records
+RECORDS_START = 94  # ... where checking the valid rows against existing records starts
+SCAN_STEP = 50_000  # keys the repeat scan reads between two progress reports
 
 
 class StaleWork(Exception):
@@ -161,11 +163,13 @@ class Processor:
     def _finish_validation(self, record: Import, spec: ImportTypeSpec, notices: list[Notice]) -> None:
         """Mark repeated keys and the rows the import would refuse (a batch per transaction,
         so progress goes on), then VALIDATED with the notices of the rows' values."""
+        last = self._last_stored_row(record.id)
         with self.db.read() as session:
-            for batch in _repeated_keys(session, record.id):
+            for batch, scanned in _repeated_keys(session, record.id):
                 with self.db.write() as writing:
-                    marked = _mark_duplicates(writing, record, spec, batch)
-                    _count_in_run(writing, record, total=0, invalid=marked, progress=CHECK_START)
+                    marked = _mark_duplicates(writing, record, spec, batch) if batch else 0
+                    _count_in_run(writing, record, total=0, invalid=marked,
+                                  progress=_share(CHECK_START, RECORDS_START, scanned / max(last, 1)))
                 self.publisher.publish(record.id)
         self._check_against_records(record, spec)
         with self.db.write() as session:
@@ -213,7 +217,7 @@ class Processor:
                 refused = refusals(session, record, spec, rows)
                 _mark_refused(session, record, refused)
                 _count_in_run(session, record, total=0, invalid=len(refused),
-                                  progress=_share(CHECK_START, 99, rows[-1].row_number / last))
+                                  progress=_share(RECORDS_START, 99, rows[-1].row_number / last))
             self.publisher.publish(record.id)
             after = rows[-1].row_number
 
@@ -225,7 +229,7 @@ class Processor:
                 refused = clashes(session.connection(), record, spec, first, end)
                 _mark_refused(session, record, refused)
                 _count_in_run(session, record, total=0, invalid=len(refused),
-                                  progress=_share(CHECK_START, 99, end / last))
+                                  progress=_share(RECORDS_START, 99, end / last))
             self.publisher.publish(record.id)
 
     def give_up_validation(self, import_id: uuid.UUID, reference: str) -> None:
@@ -479,9 +483,10 @@ def _mark_refused(session: Session, record: Import, refused: list[dict[str, Any]
         )
 
 
-def _repeated_keys(session: Session, import_id: uuid.UUID) -> Iterator[dict[int, int]]:
+def _repeated_keys(session: Session, import_id: uuid.UUID) -> Iterator[tuple[dict[int, int], int]]:
     """Batches of {row number: first row with the same key} of the rows repeating an earlier
-    row's unique key, as the (import_id, match_key, row_number) index is read in order.
+    row's unique key, as the (import_id, match_key, row_number) index is read in order, each
+    with how many keys the scan has read (a batch may be empty: progress every SCAN_STEP keys).
 
     Streamed, so memory does not grow with the file and batches are marked while the scan
     goes on. Only valid rows have a match key (a repeat loses its key when marked).
@@ -491,17 +496,18 @@ def _repeated_keys(session: Session, import_id: uuid.UUID) -> Iterator[dict[int,
              .order_by(col(ImportRow.match_key), col(ImportRow.row_number)))
     result = session.connection().execution_options(stream_results=True, yield_per=VALIDATION_BATCH).execute(query)
     batch: dict[int, int] = {}
-    key, first = None, 0
+    key, first, scanned = None, 0, 0
     for match_key, row_number in result:
+        scanned += 1
         if match_key != key:
             key, first = match_key, row_number
-            continue
-        batch[row_number] = first
-        if len(batch) >= VALIDATION_BATCH:
-            yield batch
+        else:
+            batch[row_number] = first
+        if len(batch) >= VALIDATION_BATCH or scanned % SCAN_STEP == 0:
+            yield batch, scanned
             batch = {}
     if batch:
-        yield batch
+        yield batch, scanned
 
 
 def _bump(session: Session, record: Import, status: ImportStatus, **values: Any) -> None:
