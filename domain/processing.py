@@ -169,7 +169,7 @@ class Processor:
                 with self.db.write() as writing:
                     marked = _mark_duplicates(writing, record, spec, batch) if batch else 0
                     _count_in_run(writing, record, total=0, invalid=marked,
-                                  progress=_share(CHECK_START, RECORDS_START, scanned / max(last, 1)))
+                              progress=_share(CHECK_START, RECORDS_START, scanned / max(last, 1)))
                 self.publisher.publish(record.id)
         self._check_against_records(record, spec)
         with self.db.write() as session:
@@ -217,7 +217,7 @@ class Processor:
                 refused = refusals(session, record, spec, rows)
                 _mark_refused(session, record, refused)
                 _count_in_run(session, record, total=0, invalid=len(refused),
-                                  progress=_share(RECORDS_START, 99, rows[-1].row_number / last))
+                              progress=_share(RECORDS_START, 99, rows[-1].row_number / last))
             self.publisher.publish(record.id)
             after = rows[-1].row_number
 
@@ -229,7 +229,7 @@ class Processor:
                 refused = clashes(session.connection(), record, spec, first, end)
                 _mark_refused(session, record, refused)
                 _count_in_run(session, record, total=0, invalid=len(refused),
-                                  progress=_share(RECORDS_START, 99, end / last))
+                              progress=_share(RECORDS_START, 99, end / last))
             self.publisher.publish(record.id)
 
     def give_up_validation(self, import_id: uuid.UUID, reference: str) -> None:

@@ -12,13 +12,14 @@ file without breaking a constraint: the row-by-row path in writing.py refuses th
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (Column, ColumnElement, Connection, FromClause, String, Table, cast, func, literal,
                         literal_column, select, true)
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from domain.mapping import column_indexes
 from domain.models import Import, ImportMode, ImportRow, RowStatus, table_of
@@ -36,29 +37,36 @@ def stages(record: Import, spec: ImportTypeSpec) -> bool:
 
 
 def staged(spec: ImportTypeSpec, values: dict[str, Any]) -> dict[str, Any]:
-    """The record a valid row creates, as JSON: its columns less those the import sets (a
-    blank yes/no is no). Runs for every valid row: only the date and number columns are converted."""
-    values = dict(values)
-    for name in spec.boolean_fields:
-        if values.get(name) is None:
-            values[name] = False
-    record = spec.record(values)
-    for name in _CONVERTED[spec.name] if spec.name in _CONVERTED else _converted(spec):
-        value = record.get(name)
-        if value is not None:
-            record[name] = str(value) if isinstance(value, Decimal) else value.isoformat()
+    """The record a valid row creates, as JSON: its columns less those the import sets. Runs
+    for every valid row: only the date and number columns are converted."""
+    record = spec.record(with_defaults(spec, values))
+    for name in _converted(spec.model):
+        if name in record:
+            record[name] = json_value(record[name])
     return record
 
 
-_CONVERTED: dict[str, tuple[str, ...]] = {}  # type name -> its columns _converted
+def with_defaults(spec: ImportTypeSpec, values: dict[str, Any]) -> dict[str, Any]:
+    """A new record's values: a blank yes/no is no."""
+    out = dict(values)
+    for name in spec.boolean_fields:
+        if name in out and out[name] is None:
+            out[name] = False
+    return out
 
 
-def _converted(spec: ImportTypeSpec) -> tuple[str, ...]:
+def json_value(value: Any) -> Any:
+    """A column's value as JSON holds it: decimals as text, dates and times in ISO form."""
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+@functools.cache
+def _converted(model: type[SQLModel]) -> tuple[str, ...]:
     """The record columns JSON cannot hold as they are: dates, times and decimals."""
-    names = tuple(column.name for column in table_of(spec.model).columns
-                  if column.name not in _SET_BY_IMPORT and column.type.python_type in (date, datetime, Decimal))
-    _CONVERTED[spec.name] = names
-    return names
+    return tuple(column.name for column in table_of(model).columns
+                 if column.name not in _SET_BY_IMPORT and column.type.python_type in (date, datetime, Decimal))
 
 
 def is_staged(conn: Connection, record: Import, first_row: int, last_row: int) -> bool:

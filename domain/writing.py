@@ -26,7 +26,7 @@ from domain.mapping import column_indexes
 from domain.models import Import, ImportMode, ImportRow, RowStatus, as_utc, table_of, utcnow
 from domain.problems import RowProblemCode
 from domain.rows import ClaimedRow
-from domain.staging import clashes, insert_staged, is_staged, stages
+from domain.staging import clashes, insert_staged, is_staged, json_value, stages, with_defaults
 from domain.types import ImportTypeSpec
 from domain.types.base import FieldKind
 from domain.validation import RowValidator, cell_text
@@ -208,7 +208,7 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence
         elif complete is not None and (problems := complete.validate(row.cells).errors):
             plan.failures.append(_incomplete(row, spec, problems))
         else:
-            plan.creates.append({**spec.record(_with_defaults(spec, values)), "organisation_id": record.organisation_id,
+            plan.creates.append({**spec.record(with_defaults(spec, values)), "organisation_id": record.organisation_id,
                                  "import_id": record.id, "import_row": row.row_number})
             index.claim(row.row_number, keys, unique)
     return plan
@@ -290,12 +290,6 @@ def _row_keys(spec: ImportTypeSpec, values: dict[str, Any]) -> tuple[list[tuple[
     return _keys(spec, values), unique
 
 
-def _with_defaults(spec: ImportTypeSpec, values: dict[str, Any]) -> dict[str, Any]:
-    """A new record's values: a blank yes/no is no."""
-    booleans = spec.boolean_fields
-    return {name: (False if value is None and name in booleans else value) for name, value in values.items()}
-
-
 def _keys(spec: ImportTypeSpec, values: dict[str, Any]) -> list[tuple[str, Any]]:
     """(column, value) of each match key the row has, in the type's order."""
     keys = []
@@ -331,7 +325,7 @@ def _apply_changes(conn: Connection, record: Import, spec: ImportTypeSpec,
         .values(status=RowStatus.IMPORTED.value, record_id=bindparam("record"), before=bindparam("image")),
         [
             {"rid": row.row_number, "record": found["id"],
-             "image": {"values": {name: _json(found[name]) for name in [*columns, "updated_at"]},
+             "image": {"values": {name: json_value(found[name]) for name in [*columns, "updated_at"]},
                        "stamp": now.isoformat()}}
             for row, found, columns in changes
         ],
@@ -449,12 +443,6 @@ def _restored(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
             value = Decimal(value)
         restored[name] = value
     return restored
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
 def _failure(row: StoredRow, column: str | None, field_name: str | None, value: Any, message: str,
