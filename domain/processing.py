@@ -20,7 +20,7 @@ from domain.date_columns import DATE_NOTICES, ColumnDates, DateDecision
 from domain.db import Database
 from domain.lifecycle import fail_validation, finish_import, finish_rollback, finish_validation, is_waiting, percent
 from domain.mapping import column_indexes, missing_required
-from domain.models import Import, ImportRow, RowStatus, table_of, utcnow
+from domain.models import Import, ImportMode, ImportRow, RowStatus, table_of, utcnow
 from domain.notices import VALUE_NOTICES, Notice, NoticeCode, merge_notices
 from domain.options import ReadOptions
 from domain.organisations import default_date_order
@@ -32,14 +32,14 @@ from domain.files import FileProblem, reader, stored_format
 from domain.reading import LimitProblem
 from domain.scheduling import enqueue_import, enqueue_started, organisations_waiting, promote_waiting, start_validated
 from domain.settings import Settings
-from domain.staging import clashes, staged, stages
+from domain.staging import Stager, clashes, stages
 from domain.storage import open_upload
 from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
 from domain.types.base import FieldKind
 from domain.fields import decimal_separator_notice
 from domain.validation import RowOutcome, apostrophe_notices, cell_text
-from domain.writing import is_partial, refusals, row_validator, undo_chunk, write_chunk
+from domain.writing import is_partial, refusals, row_validator, staged_refusals, undo_chunk, write_chunk
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +95,10 @@ class Processor:
         try:
             dates = self._date_decisions(record, spec)
             self._store_date_notices(record, [notice for decision in dates.values() for notice in decision.notices()])
-            validator = row_validator(record, spec, partial=is_partial(record),
-                                      date_orders={name: decision.order for name, decision in dates.items()})
-            stage = spec if stages(record, spec) else None
+            orders = {name: decision.order for name, decision in dates.items()}
+            validator = row_validator(record, spec, partial=is_partial(record), date_orders=orders)
+            stage = (Stager(record, spec, row_validator(record, spec, partial=False, date_orders=orders))
+                     if stages(record, spec) else None)
             start = DATE_PASS_SHARE if dates else 0  # the date pass was the first part of the work
             for row_number, cells in rows.rows():
                 if row_number <= record.header_row or row_number <= done_through:
@@ -226,7 +227,9 @@ class Processor:
         for first in range(FIRST_DATA_ROW, last + 1, STAGED_CHECK_RANGE):
             end = min(last, first + STAGED_CHECK_RANGE - 1)
             with self.db.write() as session:
-                refused = clashes(session.connection(), record, spec, first, end)
+                refused = (clashes(session.connection(), record, spec, first, end)
+                           if record.mode == ImportMode.STORE.value
+                           else staged_refusals(session.connection(), record, spec, first, end))
                 _mark_refused(session, record, refused)
                 _count_in_run(session, record, total=0, invalid=len(refused),
                               progress=_share(RECORDS_START, 99, end / last))
@@ -408,7 +411,7 @@ def _decimal_notices(record: Import, spec: ImportTypeSpec) -> list[Notice]:
 
 
 def _row_values(import_id: uuid.UUID, row_number: int, cells: list[str], outcome: RowOutcome,
-                stage: ImportTypeSpec | None) -> dict[str, Any]:
+                stage: Stager | None) -> dict[str, Any]:
     """A stored row; with `stage`, a valid row's record columns too (domain/staging.py)."""
     return {
         "import_id": import_id,
@@ -417,7 +420,7 @@ def _row_values(import_id: uuid.UUID, row_number: int, cells: list[str], outcome
         "cells": cells,
         "errors": outcome.errors or None,
         "match_key": outcome.key,
-        "staged": staged(stage, outcome.values) if stage is not None and outcome.values is not None else None,
+        "staged": stage.document(cells, outcome.values) if stage is not None and outcome.values is not None else None,
     }
 
 

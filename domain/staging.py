@@ -25,15 +25,55 @@ from domain.mapping import column_indexes
 from domain.models import Import, ImportMode, ImportRow, RowStatus, table_of
 from domain.problems import RowProblemCode
 from domain.types import ImportTypeSpec
+from domain.validation import RowValidator
 
-_SET_BY_IMPORT = ("id", "organisation_id", "import_id", "import_row", "created_at", "updated_at")
+SET_BY_IMPORT = ("id", "organisation_id", "import_id", "import_row", "created_at", "updated_at")
 
 
 def stages(record: Import, spec: ImportTypeSpec) -> bool:
     """Whether this import's valid rows are staged at validation and imported set-based."""
     mapped = set(column_indexes(record.mapping).values())
-    return (record.mode == ImportMode.STORE.value and spec.resolve is None
+    return (record.mode in _STAGED_MODES and spec.resolve is None
             and not (mapped & set(spec.match_keys)) - {spec.unique_field})
+
+
+_STAGED_MODES = (ImportMode.STORE.value, ImportMode.UPDATE.value, ImportMode.UPSERT.value)
+
+
+class Stager:
+    """The staged document of each valid row of one import. STORE: the record's columns
+    (`staged`). UPDATE and UPSERT: `set`, the columns the row changes (its filled cells);
+    `key`, the unique field's value as read; UPSERT also `create`, the record it creates when
+    nothing matches, or `incomplete`, the problems that keep it from being one."""
+
+    def __init__(self, record: Import, spec: ImportTypeSpec, complete: RowValidator | None) -> None:
+        self.record = record
+        self.spec = spec
+        self.partial = record.mode != ImportMode.STORE.value
+        self.complete = complete if record.mode == ImportMode.UPSERT.value else None
+
+    def document(self, cells: list[str], values: dict[str, Any]) -> dict[str, Any]:
+        if not self.partial:
+            return staged(self.spec, values)
+        changes = {name: json_value(value)
+                   for name, value in changed_columns(self.spec, self.record, cells, values).items()}
+        document: dict[str, Any] = {"set": changes, "key": json_value(values.get(self.spec.unique_field))}
+        if self.complete is not None:
+            problems = self.complete.validate(cells).errors
+            document["create"] = None if problems else staged(self.spec, values)
+            document["incomplete"] = problems or None
+        return document
+
+
+def changed_columns(spec: ImportTypeSpec, record: Import, cells: list[str], values: dict[str, Any]) -> dict[str, Any]:
+    """The columns an update sets: the fields whose cell is not blank (blank leaves a value as it is)."""
+    filled = {entry["field"] for entry, cell in zip(record.mapping, cells, strict=False)
+              if entry["field"] and cell.strip()}
+    columns = spec.record({name: value for name, value in values.items()})
+    keep = set(filled) | {part for name in filled for part in spec.field(name).fills}  # a full name fills its parts
+    if spec.unique_field in filled:
+        keep.add(spec.unique_column)
+    return {name: value for name, value in columns.items() if name in keep}
 
 
 def staged(spec: ImportTypeSpec, values: dict[str, Any]) -> dict[str, Any]:
@@ -66,14 +106,14 @@ def json_value(value: Any) -> Any:
 def _converted(model: type[SQLModel]) -> tuple[str, ...]:
     """The record columns JSON cannot hold as they are: dates, times and decimals."""
     return tuple(column.name for column in table_of(model).columns
-                 if column.name not in _SET_BY_IMPORT and column.type.python_type in (date, datetime, Decimal))
+                 if column.name not in SET_BY_IMPORT and column.type.python_type in (date, datetime, Decimal))
 
 
 def is_staged(conn: Connection, record: Import, first_row: int, last_row: int) -> bool:
     """Whether the valid rows in the range were staged (not those of an import validated
     before staging existed, or in another mode)."""
     unstaged = conn.execute(select(col(ImportRow.row_number)).where(
-        *_valid_in(record, first_row, last_row), col(ImportRow.staged).is_(None)).limit(1)).first()
+        *valid_in(record, first_row, last_row), col(ImportRow.staged).is_(None)).limit(1)).first()
     return unstaged is None
 
 
@@ -89,7 +129,7 @@ def clashes(conn: Connection, record: Import, spec: ImportTypeSpec, first_row: i
                                        table.c[spec.unique_column] == col(ImportRow.match_key))
               .correlate(table_of(ImportRow)).scalar_subquery())
     rows = (select(col(ImportRow.row_number), col(ImportRow.staged), holder.label("record_id"))
-            .where(*_valid_in(record, first_row, last_row)).subquery())
+            .where(*valid_in(record, first_row, last_row)).subquery())
     found = conn.execute(
         select(rows.c.row_number, _extract(conn, rows.c.staged, name, String()), rows.c.record_id)
         .where(rows.c.record_id.is_not(None)).order_by(rows.c.row_number)
@@ -105,35 +145,39 @@ def clashes(conn: Connection, record: Import, spec: ImportTypeSpec, first_row: i
     }]} for row_number, value, record_id in found]
 
 
-def insert_staged(conn: Connection, record: Import, spec: ImportTypeSpec, first_row: int, last_row: int,
-                  now: datetime) -> int:
-    """Create the records of the valid rows in the range from their staged columns: one
-    INSERT ... SELECT. How many."""
+def insert_staged(  # noqa: PLR0913 - keyword-only: where UPSERT's records are, and which rows create one
+        conn: Connection, record: Import, spec: ImportTypeSpec, first_row: int, last_row: int,
+        now: datetime, *, inner: str | None = None, where: tuple[ColumnElement[bool], ...] = ()) -> int:
+    """Create the records of the valid rows in the range (and `where`) from their staged
+    columns, or from the document at key `inner` of them: one INSERT ... SELECT. How many."""
     table = table_of(spec.model)
-    columns = [column for column in table.columns if column.name not in _SET_BY_IMPORT]
+    columns = [column for column in table.columns if column.name not in SET_BY_IMPORT]
     stamp = literal(now, type_=table.c.created_at.type)
-    values, rows = _staged_columns(conn, table, columns)
+    values, rows = _staged_columns(conn, table, columns, inner)
     source = select(
         *values,
         literal(record.organisation_id, type_=table.c.organisation_id.type),
         literal(record.id, type_=table.c.import_id.type), col(ImportRow.row_number), stamp, stamp,
-    ).select_from(rows).where(*_valid_in(record, first_row, last_row))
+    ).select_from(rows).where(*valid_in(record, first_row, last_row), *where)
     names = [column.name for column in columns] + ["organisation_id", "import_id", "import_row", "created_at",
                                                     "updated_at"]
     statement = table.insert().from_select(names, source).execution_options(preserve_rowcount=True)
     return conn.execute(statement).rowcount
 
 
-def _staged_columns(conn: Connection, table: Table,
-                    columns: list[Column[Any]]) -> tuple[list[ColumnElement[Any]], FromClause]:
+def _staged_columns(conn: Connection, table: Table, columns: list[Column[Any]],
+                    inner: str | None) -> tuple[list[ColumnElement[Any]], FromClause]:
     """The staged values of `columns`, and what to select them from. PostgreSQL reads each
     row's document once into the table's row type (json_populate_record); SQLite extracts
     each value with json_extract."""
     if conn.dialect.name != "postgresql":
-        return [_with_default(_extract(conn, ImportRow.staged, column.name, column.type), column)
+        prefix = f"{inner}." if inner else ""
+        return [_with_default(func.json_extract(ImportRow.staged, f'$.{prefix}"{column.name}"', type_=column.type),
+                              column)
                 for column in columns], table_of(ImportRow)
     record_type: ColumnElement[Any] = literal_column(f"NULL::{conn.dialect.identifier_preparer.quote(table.name)}")
-    populated = func.json_populate_record(record_type, ImportRow.staged).table_valued(
+    document = col(ImportRow.staged).op("->")(inner) if inner else col(ImportRow.staged)
+    populated = func.json_populate_record(record_type, document).table_valued(
         *[column.name for column in columns])
     return ([_with_default(populated.c[column.name], column) for column in columns],
             table_of(ImportRow).join(populated, true()))
@@ -147,7 +191,7 @@ def _with_default(value: ColumnElement[Any], column: Column[Any]) -> ColumnEleme
     return value
 
 
-def _valid_in(record: Import, first_row: int, last_row: int | None) -> list[ColumnElement[bool]]:
+def valid_in(record: Import, first_row: int, last_row: int | None) -> list[ColumnElement[bool]]:
     where = [col(ImportRow.import_id) == record.id, col(ImportRow.status) == RowStatus.VALID.value,
              col(ImportRow.row_number) >= first_row]
     if last_row is not None:

@@ -26,7 +26,8 @@ from domain.mapping import column_indexes
 from domain.models import Import, ImportMode, ImportRow, RowStatus, as_utc, table_of, utcnow
 from domain.problems import RowProblemCode
 from domain.rows import ClaimedRow
-from domain.staging import clashes, insert_staged, is_staged, json_value, stages, with_defaults
+from domain import staged_changes
+from domain.staging import changed_columns, clashes, insert_staged, is_staged, json_value, stages, with_defaults
 from domain.types import ImportTypeSpec
 from domain.types.base import FieldKind
 from domain.validation import RowValidator, cell_text
@@ -77,16 +78,55 @@ def write_chunk(session: Session, record: Import, spec: ImportTypeSpec,
 
 def _write_staged(conn: Connection, record: Import, spec: ImportTypeSpec, first: int, last: int,
                   now: datetime) -> tuple[int, int]:
-    failures = clashes(conn, record, spec, first, last)
-    _mark_failed(conn, record, failures)
-    created = insert_staged(conn, record, spec, first, last, now)
+    if record.mode == ImportMode.STORE.value:
+        failures = clashes(conn, record, spec, first, last)
+        _mark_failed(conn, record, failures)
+        written = insert_staged(conn, record, spec, first, last, now)
+    else:
+        written, failures = _write_staged_changes(conn, record, spec, first, last, now)
     conn.execute(
         update(ImportRow)
         .where(col(ImportRow.import_id) == record.id, col(ImportRow.row_number).between(first, last),
                col(ImportRow.status) == RowStatus.VALID.value)
         .values(status=RowStatus.IMPORTED.value)
     )
-    return created, len(failures)
+    return written, len(failures)
+
+
+def _write_staged_changes(conn: Connection, record: Import, spec: ImportTypeSpec, first: int, last: int,
+                          now: datetime) -> tuple[int, list[dict[str, Any]]]:
+    """UPDATE and UPSERT, set-based (domain/staged_changes.py): the records the rows find
+    change, UPSERT's other rows create theirs, the rest fail."""
+    staged_changes.find_records(conn, record, spec, first, last, now)
+    failures = staged_refusals(conn, record, spec, first, last, found=True)
+    _mark_failed(conn, record, failures)
+    written = staged_changes.apply_changes(conn, record, spec, first, last, now)
+    if record.mode == ImportMode.UPSERT.value:
+        rows = table_of(ImportRow)
+        written += insert_staged(conn, record, spec, first, last, now, inner="create",
+                                 where=(rows.c.record_id.is_(None),
+                                        staged_changes.creates(conn, rows.c.staged).is_not(None)))
+    return written, failures
+
+
+def staged_refusals(conn: Connection, record: Import, spec: ImportTypeSpec, first: int, last: int, *,
+                    found: bool = False) -> list[dict[str, Any]]:
+    """What UPDATE and UPSERT refuse of the staged rows in the range: a row whose key finds no
+    record (in UPSERT, one that cannot create a record either). `found`: as find_records found
+    them in this transaction, rather than by their keys now."""
+    failures = []
+    for number, document in staged_changes.unmatched(conn, record, spec, first, last, found=found):
+        row = _Numbered(number)
+        if record.mode == ImportMode.UPSERT.value:
+            failures.append(_incomplete(row, spec, document["incomplete"]))
+        else:
+            failures.append(_not_found(row, record, spec, {spec.unique_field: document["key"]}))
+    return failures
+
+
+@dataclass
+class _Numbered:
+    row_number: int
 
 
 def _have_cells(rows: Sequence[ClaimedRow]) -> TypeGuard[Sequence[StoredRow]]:
@@ -203,7 +243,7 @@ def _plan(session: Session, record: Import, spec: ImportTypeSpec, rows: Sequence
         if isinstance(decision, Fail):
             plan.failures.append(_refused(row, record, spec, values, decision))
         elif isinstance(decision, Change):
-            plan.changes.append((row, decision.record.values, _changed_columns(spec, record, row, values)))
+            plan.changes.append((row, decision.record.values, changed_columns(spec, record, row.cells, values)))
             index.claim(row.row_number, keys, unique)
         elif complete is not None and (problems := complete.validate(row.cells).errors):
             plan.failures.append(_incomplete(row, spec, problems))
@@ -302,17 +342,6 @@ def _keys(spec: ImportTypeSpec, values: dict[str, Any]) -> list[tuple[str, Any]]
         else:
             keys.append((name, value))
     return keys
-
-
-def _changed_columns(spec: ImportTypeSpec, record: Import, row: StoredRow, values: dict[str, Any]) -> dict[str, Any]:
-    """The columns an update sets: the fields whose cell is not blank (blank leaves a value as it is)."""
-    filled = {entry["field"] for entry, cell in zip(record.mapping, row.cells, strict=False)
-              if entry["field"] and cell.strip()}
-    columns = spec.record({name: value for name, value in values.items()})
-    keep = set(filled) | {part for name in filled for part in spec.field(name).fills}  # a full name fills its parts
-    if spec.unique_field in filled:
-        keep.add(spec.unique_column)
-    return {name: value for name, value in columns.items() if name in keep}
 
 
 def _apply_changes(conn: Connection, record: Import, spec: ImportTypeSpec,
@@ -445,7 +474,7 @@ def _restored(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
     return restored
 
 
-def _failure(row: StoredRow, column: str | None, field_name: str | None, value: Any, message: str,
+def _failure(row: ClaimedRow, column: str | None, field_name: str | None, value: Any, message: str,
              code: RowProblemCode) -> dict[str, Any]:
     return {"rid": row.row_number,
             "errors": [{"column": column, "field": field_name, "value": value, "message": message, "code": code.value}]}
@@ -477,14 +506,14 @@ def _refused(row: StoredRow, record: Import, spec: ImportTypeSpec, values: dict[
     return failure
 
 
-def _incomplete(row: StoredRow, spec: ImportTypeSpec, problems: list[dict[str, Any]]) -> dict[str, Any]:
+def _incomplete(row: ClaimedRow, spec: ImportTypeSpec, problems: list[dict[str, Any]]) -> dict[str, Any]:
     """An UPSERT row that matches nothing, and would not be a valid new record."""
     noun = spec.label.lower().rstrip("s")
     reasons = "; ".join(problem["message"] for problem in problems)
     return {"rid": row.row_number, "errors": [
         {**problems[0], "message": f"No {noun} matches this row, and it cannot create one: {reasons}"}]}
 
-def _not_found(row: StoredRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any]) -> dict[str, Any]:
+def _not_found(row: ClaimedRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any]) -> dict[str, Any]:
     name = next((n for n in spec.match_keys if values.get(n) not in (None, "")), spec.unique_field)
     label = spec.field(name).label.lower()
     noun = spec.label.lower().rstrip("s")

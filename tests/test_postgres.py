@@ -1,4 +1,4 @@
-"""The whole flow of test_flow and the modes of test_modes, on PostgreSQL instead of SQLite (embedded worker)."""
+"""The whole flow of test_flow, the modes of test_modes and the staged changes of test_staged_changes, on PostgreSQL instead of SQLite (embedded worker)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from domain.settings import Settings
 from tests.services import migrated, postgres_database
 from tests.test_flow import *  # noqa: F403  (the same tests, run against PostgreSQL)
 from tests.test_modes import *  # noqa: F403
+from tests.test_staged_changes import *  # noqa: F403
 
 
 @pytest.fixture

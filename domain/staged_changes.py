@@ -1,0 +1,107 @@
+"""Validate once, for UPDATE and UPSERT: a chunk's changes written by the database.
+
+Validation stores each valid row's changes (`staged["set"]`: the columns of its filled cells)
+and, in UPSERT, the record it creates when nothing matches (`staged["create"]`, see
+staging.Stager). Importing a chunk is then a few set-based statements: each row finds its
+record by its key and keeps that record's before-image (one UPDATE of the rows), the records
+take the rows' changes (one UPDATE ... FROM), and UPSERT's other rows create theirs (one
+INSERT ... SELECT). Only the rows refused are read back, to word their problems.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, String, Table, case, cast, func, literal, select, update
+from sqlmodel import col
+
+from domain.models import Import, ImportMode, ImportRow, table_of
+from domain.staging import SET_BY_IMPORT, valid_in
+from domain.types import ImportTypeSpec
+
+
+def find_records(conn: Connection, record: Import, spec: ImportTypeSpec, first_row: int, last_row: int,
+                 now: datetime) -> None:
+    """Each valid row in the range whose key finds a record: that record's id, and its
+    before-image (every column the import may set, and updated_at) stamped `now`."""
+    table = table_of(spec.model)
+    found = _record_of_row(spec, record)
+    image = (select(_before_image(conn, table, now)).where(table.c.id == found)
+             .correlate(table_of(ImportRow)).scalar_subquery())
+    conn.execute(update(ImportRow).where(*valid_in(record, first_row, last_row), found.is_not(None))
+                 .values(record_id=found, before=image))
+
+
+def apply_changes(conn: Connection, record: Import, spec: ImportTypeSpec, first_row: int, last_row: int,
+                  now: datetime) -> int:
+    """The records found take the changes of their rows (one UPDATE ... FROM); how many."""
+    table = table_of(spec.model)
+    rows = table_of(ImportRow)
+    values: dict[str, Any] = {column.name: case((_has(conn, rows.c.staged, column.name), _extract(conn, rows.c.staged, column)),
+                                                else_=column)
+                              for column in _settable(table)}
+    statement = (update(table)
+                 .where(table.c.id == rows.c.record_id, *valid_in(record, first_row, last_row),
+                        rows.c.record_id.is_not(None))
+                 .values(updated_at=literal(now, type_=table.c.updated_at.type), **values)
+                 .execution_options(preserve_rowcount=True))
+    return conn.execute(statement).rowcount
+
+
+def unmatched(conn: Connection, record: Import, spec: ImportTypeSpec, first_row: int, last_row: int, *,
+              found: bool) -> list[tuple[int, dict[str, Any]]]:
+    """(row number, staged document) of the valid rows in the range whose key finds no record:
+    by their key now (`found=False`), or those find_records found nothing for (`found=True`).
+    In UPSERT only those that cannot create one."""
+    rows = table_of(ImportRow)
+    missing = rows.c.record_id.is_(None) if found else _record_of_row(spec, record).is_(None)
+    query = select(rows.c.row_number, rows.c.staged).where(*valid_in(record, first_row, last_row), missing)
+    if record.mode == ImportMode.UPSERT.value:
+        query = query.where(creates(conn, rows.c.staged).is_(None))
+    return [(number, document) for number, document in conn.execute(query.order_by(rows.c.row_number)).all()]
+
+
+def _record_of_row(spec: ImportTypeSpec, record: Import) -> Any:
+    """The id of the organisation's record that holds the row's key (one index probe a row)."""
+    table = table_of(spec.model)
+    return (select(table.c.id).where(table.c.organisation_id == record.organisation_id,
+                                     table.c[spec.unique_column] == col(ImportRow.match_key))
+            .correlate(table_of(ImportRow)).scalar_subquery())
+
+
+def _settable(table: Table) -> list[Any]:
+    return [column for column in table.columns if column.name not in SET_BY_IMPORT]
+
+
+def _before_image(conn: Connection, table: Table, now: datetime) -> ColumnElement[Any]:
+    """{"values": {column: value, ..., "updated_at": ...}, "stamp": now} as JSON, built by the
+    database; decimals as text, as writing.json_value keeps them."""
+    columns = [*_settable(table), table.c.updated_at]
+    pairs: list[Any] = []
+    for column in columns:
+        value = cast(column, String()) if column.type.python_type is Decimal else column
+        pairs += [literal(column.name), value]
+    build = func.json_build_object if conn.dialect.name == "postgresql" else func.json_object
+    return build(literal("values"), build(*pairs), literal("stamp"), literal(now.isoformat()))
+
+
+def _has(conn: Connection, document: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """The row's changes hold `name` (a filled cell, maybe meaning no value)."""
+    if conn.dialect.name == "postgresql":
+        return document.op("->")("set").op("->")(name).is_not(None)
+    return func.json_type(document, f'$.set."{name}"').is_not(None)
+
+
+def _extract(conn: Connection, document: ColumnElement[Any], column: Any) -> ColumnElement[Any]:
+    if conn.dialect.name == "postgresql":
+        return cast(document.op("->")("set").op("->>")(column.name), column.type)
+    return func.json_extract(document, f'$.set."{column.name}"', type_=column.type)
+
+
+def creates(conn: Connection, document: ColumnElement[Any]) -> ColumnElement[Any]:
+    """UPSERT's new record in a staged document; NULL when the row cannot create one."""
+    if conn.dialect.name == "postgresql":
+        return document.op("->>")("create")
+    return func.json_extract(document, "$.create")

@@ -1,0 +1,121 @@
+"""UPDATE and UPSERT written set-based (rows staged at validation: domain/staged_changes.py)
+do what the row-by-row path does: the same records, problems and counts, and the same
+records again after a rollback.
+
+Each path runs in an organisation of its own, on the same database. For the row-by-row
+path the staged documents are taken off the rows once validated, as for an import an
+earlier release validated: the chunks then validate and write each row again.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import null
+from sqlmodel import select, update
+
+from domain.models import Client, Import, ImportRow
+from tests.helpers import data_of, gql, rollback, settle, start, upload
+
+HEADER = "first_name,last_name,email,phone,date_of_birth,marketing_opt_in,notes\n"
+STORED = HEADER + (
+    "Ada,Lovelace,ada@example.com,+44 1111 1111,10/12/1985,yes,first note\n"
+    "Bob,Builder,bob@example.com,,,no,\n"
+    "Cy,Young,cy@example.com,,01/02/1970,,\n"
+)
+UPDATES = HEADER + (
+    ",,ada@example.com,+44 2222 2222,,,\n"  # blank cells keep their values
+    "Bobby,,BOB@EXAMPLE.COM,,,yes,\n"  # the key in another case finds the record; the email takes the new form
+    ",,cy@example.com,,0/0/00,no,changed\n"  # a date cell meaning no value clears the date
+    "Nobody,Here,nobody@example.com,,,,\n"  # no such client
+    ",,bob@example.com,,,,\n"  # the same key again: refused, naming row 3 (the header is row 1)
+)
+UPSERTS = UPDATES + (
+    "Eve,New,eve@example.com,,,yes,\n"  # new, and complete: created
+    "Newt,,newt@example.com,,,,\n"  # new, and no last name: refused
+)
+COMPARED = ("first_name", "last_name", "email", "email_key", "phone", "date_of_birth", "marketing_opt_in", "notes")
+
+
+def unstage(db, import_id: str) -> None:
+    with db.write() as session:
+        session.connection().execute(update(ImportRow).where(ImportRow.import_id == uuid.UUID(import_id))
+                                     .values(staged=null()))
+
+
+def run_import(client, token, content: str, mode: str, *, before_start=None) -> dict:
+    created = data_of(upload(client, content.encode(), token=token, mode=mode))["createImport"]
+    assert settle(client, token, created["id"])["status"] == "VALIDATED"
+    if before_start:
+        before_start(created["id"])
+    data_of(start(client, token, created["id"]))
+    final = settle(client, token, created["id"])
+    assert final["status"] == "IMPORTED", final
+    return final
+
+
+def undo(client, token, import_id: str) -> dict:
+    data_of(rollback(client, token, import_id))
+    final = settle(client, token, import_id)
+    assert final["status"] == "ROLLED_BACK", final
+    return final
+
+
+def problems(client, token, import_id: str) -> list[tuple[int, str]]:
+    result = data_of(gql(client, """query($id: ID!) { import(id: $id) { errors(first: 100) {
+        edges { node { rowNumber message } } } } }""", {"id": import_id}, token=token))
+    return sorted((e["node"]["rowNumber"], e["node"]["message"]) for e in result["import"]["errors"]["edges"])
+
+
+def org_records(db, import_id: str) -> dict[str, tuple]:
+    """The clients of the organisation that ran `import_id`, by email key."""
+    with db.read() as session:
+        organisation = session.get(Import, uuid.UUID(import_id)).organisation_id
+        rows = session.exec(select(Client).where(Client.organisation_id == organisation)).all()
+    return {c.email_key: tuple(getattr(c, name) for name in COMPARED) for c in rows}
+
+
+def staged_rows(db, import_id: str) -> int:
+    with db.read() as session:
+        return len(session.exec(select(ImportRow.row_number).where(
+            ImportRow.import_id == uuid.UUID(import_id), ImportRow.staged.is_not(None), ImportRow.status != "invalid")).all())
+
+
+def counts(final: dict) -> tuple[int, int, int]:
+    return final["importedRows"], final["failedValidationRows"], final["failedImportRows"]
+
+
+@pytest.mark.parametrize("mode, content", [("UPDATE", UPDATES), ("UPSERT", UPSERTS)])
+def test_staged_changes_write_what_the_row_by_row_path_writes(client, db, token, other_token, mode, content):
+    outcomes = {}
+    for path, key in (("staged", token), ("row by row", other_token)):
+        stored = run_import(client, key, STORED, "STORE")
+        before = org_records(db, stored["id"])
+        final = run_import(client, key, content, mode,
+                           before_start=(lambda import_id: unstage(db, import_id)) if path == "row by row" else None)
+        after = org_records(db, stored["id"])
+        rolled = undo(client, key, final["id"])
+        outcomes[path] = {"counts": counts(final), "problems": problems(client, key, final["id"]),
+                          "after": after, "rolled back": (rolled["rolledBackRows"], rolled["rollbackConflictRows"]),
+                          "restored": org_records(db, stored["id"]), "before": before,
+                          "staged": staged_rows(db, final["id"]) > 0}
+
+    staged, row_by_row = outcomes["staged"], outcomes["row by row"]
+    assert (staged["staged"], row_by_row["staged"]) == (True, False)
+    assert staged["counts"] == row_by_row["counts"]
+    assert staged["problems"] == row_by_row["problems"]
+    assert staged["after"] == row_by_row["after"]
+    assert staged["rolled back"] == row_by_row["rolled back"]
+    assert staged["restored"] == staged["before"]
+    assert row_by_row["restored"] == row_by_row["before"]
+    assert staged["after"]["ada@example.com"][:4] == ("Ada", "Lovelace", "ada@example.com", "ada@example.com")
+    assert staged["after"]["ada@example.com"][4] == "+44 2222 2222"
+    assert staged["after"]["bob@example.com"][:3] == ("Bobby", "Builder", "BOB@EXAMPLE.COM")
+    assert staged["after"]["cy@example.com"][5:] == (None, False, "changed")
+    assert (5, "No client with email nobody@example.com to update") in staged["problems"] or mode == "UPSERT"
+    assert (6, "The same email is already on row 3 of this file") in staged["problems"]
+    if mode == "UPSERT":
+        assert staged["after"]["eve@example.com"][:2] == ("Eve", "New")
+        assert "newt@example.com" not in staged["after"]
+        assert (8, "No client matches this row, and it cannot create one: Last name is required") in staged["problems"]
