@@ -76,15 +76,18 @@ def _settable(table: Table) -> list[Any]:
 
 
 def _before_image(conn: Connection, table: Table, now: datetime) -> ColumnElement[Any]:
-    """{"values": {column: value, ..., "updated_at": ...}, "stamp": now} as JSON, built by the
-    database; decimals as text, as writing.json_value keeps them."""
+    """{"values": {column: value, ..., "updated_at": ...}, "stamp": now, "written": now} as JSON,
+    built by the database; decimals as text, as writing.json_value keeps them. `written` is
+    `now` as the database stores it, for restore_changed to compare the record's updated_at
+    with, in SQL."""
     columns = [*_settable(table), table.c.updated_at]
     pairs: list[Any] = []
     for column in columns:
         value = cast(column, String()) if column.type.python_type is Decimal else column
         pairs += [literal(column.name), value]
     build = func.json_build_object if conn.dialect.name == "postgresql" else func.json_object
-    return build(literal("values"), build(*pairs), literal("stamp"), literal(now.isoformat()))
+    return build(literal("values"), build(*pairs), literal("stamp"), literal(now.isoformat()),
+                 literal("written"), literal(now, type_=table.c.updated_at.type))
 
 
 def _has(conn: Connection, document: ColumnElement[Any], name: str) -> ColumnElement[bool]:
@@ -105,3 +108,37 @@ def creates(conn: Connection, document: ColumnElement[Any]) -> ColumnElement[Any
     if conn.dialect.name == "postgresql":
         return document.op("->>")("create")
     return func.json_extract(document, "$.create")
+
+
+def restore_changed(conn: Connection, record: Import, spec: ImportTypeSpec,
+                    in_range: tuple[ColumnElement[bool], ...]) -> list[int]:
+    """Restore the before-images that find_records kept for the rows in range (one UPDATE ...
+    FROM), where the record is as the import left it; the rows whose record is gone or changed
+    since (rollback conflicts)."""
+    table = table_of(spec.model)
+    rows = table_of(ImportRow)
+    written = _image_value(conn, rows.c.before, "written", table.c.updated_at)
+    kept = (*in_range, written_by_sql(conn, rows.c.before).is_not(None))
+    untouched = select(table.c.id).where(table.c.id == rows.c.record_id, table.c.updated_at == written).exists()
+    conflicts = list(conn.execute(select(rows.c.row_number).where(*kept, ~untouched)).scalars())
+    values = {column.name: _image_value(conn, rows.c.before, column.name, column, inner="values")
+              for column in [*_settable(table), table.c.updated_at]}
+    conn.execute(update(table).where(table.c.id == rows.c.record_id, *kept, table.c.updated_at == written)
+                 .values(**values))
+    return conflicts
+
+
+def written_by_sql(conn: Connection, before: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A before-image's `written`: NULL for one written row by row (restored in Python)."""
+    return _image_value(conn, before, "written", None)
+
+
+def _image_value(conn: Connection, document: ColumnElement[Any], name: str, column: Any, *,
+                 inner: str | None = None) -> ColumnElement[Any]:
+    """A value of a before-image, in `column`'s type (as JSON text without one)."""
+    if conn.dialect.name == "postgresql":
+        holder = document.op("->")(inner) if inner else document
+        text = holder.op("->>")(name)
+        return text if column is None else cast(text, column.type)
+    path = f'$.{inner}."{name}"' if inner else f'$."{name}"'
+    return func.json_extract(document, path, type_=column.type if column is not None else String())

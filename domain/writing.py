@@ -394,7 +394,8 @@ def undo_chunk(session: Session, record: Import, spec: ImportTypeSpec, first_row
     # every row of the range for every record (0.3 s a chunk).
     created = (table.c.import_id == record.id, table.c.import_row.between(first_row, last_row),
                _created_by_its_row(table, record))
-    conflicts = _created_and_changed(conn, spec, created) + _restore_changed(conn, spec, in_range)
+    conflicts = (_created_and_changed(conn, spec, created) + staged_changes.restore_changed(conn, record, spec, in_range)
+                 + _restore_changed(conn, spec, in_range))
     _delete_created(conn, spec, created)
     label = spec.label.lower().rstrip("s")
     _mark(conn, record, conflicts, RowStatus.ROLLBACK_CONFLICT, [{
@@ -427,10 +428,12 @@ def _delete_created(conn: Connection, spec: ImportTypeSpec, created: tuple[Colum
 
 
 def _restore_changed(conn: Connection, spec: ImportTypeSpec, in_range: tuple[ColumnElement[bool], ...]) -> list[int]:
-    """Restore the before-images of the records the rows updated; the rows in conflict."""
+    """Restore the before-images of the records the rows updated one by one (those written
+    row by row: staged_changes.restore_changed restores the others); the rows in conflict."""
     changed = conn.execute(
         select(ImportRow.row_number, ImportRow.record_id, ImportRow.before)
-        .where(*in_range, col(ImportRow.before).is_not(None))
+        .where(*in_range, col(ImportRow.before).is_not(None),
+               staged_changes.written_by_sql(conn, table_of(ImportRow).c.before).is_(None))
     ).all()
     if not changed:
         return []

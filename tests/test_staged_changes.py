@@ -35,6 +35,7 @@ UPSERTS = UPDATES + (
     "Eve,New,eve@example.com,,,yes,\n"  # new, and complete: created
     "Newt,,newt@example.com,,,,\n"  # new, and no last name: refused
 )
+LATER = HEADER + ",,ada@example.com,+44 3333 3333,,,\n"
 COMPARED = ("first_name", "last_name", "email", "email_key", "phone", "date_of_birth", "marketing_opt_in", "notes")
 
 
@@ -95,6 +96,7 @@ def test_staged_changes_write_what_the_row_by_row_path_writes(client, db, token,
         final = run_import(client, key, content, mode,
                            before_start=(lambda import_id: unstage(db, import_id)) if path == "row by row" else None)
         after = org_records(db, stored["id"])
+        run_import(client, key, LATER, "UPDATE")  # Ada changes again: the rollback must leave her
         rolled = undo(client, key, final["id"])
         outcomes[path] = {"counts": counts(final), "problems": problems(client, key, final["id"]),
                           "after": after, "rolled back": (rolled["rolledBackRows"], rolled["rollbackConflictRows"]),
@@ -107,8 +109,11 @@ def test_staged_changes_write_what_the_row_by_row_path_writes(client, db, token,
     assert staged["problems"] == row_by_row["problems"]
     assert staged["after"] == row_by_row["after"]
     assert staged["rolled back"] == row_by_row["rolled back"]
-    assert staged["restored"] == staged["before"]
-    assert row_by_row["restored"] == row_by_row["before"]
+    for outcome in (staged, row_by_row):
+        assert outcome["rolled back"][1] == 1  # Ada's row: a conflict
+        assert outcome["restored"]["ada@example.com"][4] == "+44 3333 3333"
+        assert {k: v for k, v in outcome["restored"].items() if k != "ada@example.com"} == {
+            k: v for k, v in outcome["before"].items() if k != "ada@example.com"}
     assert staged["after"]["ada@example.com"][:4] == ("Ada", "Lovelace", "ada@example.com", "ada@example.com")
     assert staged["after"]["ada@example.com"][4] == "+44 2222 2222"
     assert staged["after"]["bob@example.com"][:3] == ("Bobby", "Builder", "BOB@EXAMPLE.COM")
