@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, String, Table, case, cast, func, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col
 
 from domain.models import Import, ImportMode, ImportRow, table_of
@@ -27,24 +28,35 @@ def find_records(conn: Connection, record: Import, spec: ImportTypeSpec, first_r
     """Each valid row in the range whose key finds a record: that record's id, and its
     before-image (every column the import may set, and updated_at) stamped `now`."""
     table = table_of(spec.model)
-    found = _record_of_row(spec, record)
-    image = (select(_before_image(conn, table, now)).where(table.c.id == found)
-             .correlate(table_of(ImportRow)).scalar_subquery())
-    conn.execute(update(ImportRow).where(*valid_in(record, first_row, last_row), found.is_not(None))
-                 .values(record_id=found, before=image))
+    rows = table_of(ImportRow)
+    conn.execute(update(rows).where(*valid_in(record, first_row, last_row),
+                                    table.c.organisation_id == record.organisation_id,
+                                    table.c[spec.unique_column] == rows.c.match_key)
+                 .values(record_id=table.c.id, before=_before_image(conn, table, now)))
 
 
 def apply_changes(conn: Connection, record: Import, spec: ImportTypeSpec, first_row: int, last_row: int,
                   now: datetime) -> int:
-    """The records found take the changes of their rows (one UPDATE ... FROM); how many."""
+    """The records found take the changes of their rows (one UPDATE ... FROM; a column
+    whose cell was blank keeps its value); how many."""
     table = table_of(spec.model)
     rows = table_of(ImportRow)
-    values: dict[str, Any] = {column.name: case((_has(conn, rows.c.staged, column.name), _extract(conn, rows.c.staged, column)),
-                                                else_=column)
-                              for column in _settable(table)}
-    statement = (update(table)
-                 .where(table.c.id == rows.c.record_id, *valid_in(record, first_row, last_row),
-                        rows.c.record_id.is_not(None))
+    found = (*valid_in(record, first_row, last_row), rows.c.record_id.is_not(None))
+    if conn.dialect.name == "postgresql":
+        # Each document parsed once (jsonb), not once per column and reference.
+        changes = (select(rows.c.record_id, cast(rows.c.staged, JSONB).op("->")("set").label("doc")).where(*found)
+                   .cte("changes").prefix_with("MATERIALIZED"))
+        values = {column.name: case((changes.c.doc.op("?")(column.name),
+                                     cast(changes.c.doc.op("->>")(column.name), column.type)), else_=column)
+                  for column in _settable(table)}
+        target = changes.c.record_id
+        where: tuple[ColumnElement[bool], ...] = ()
+    else:
+        values = {column.name: case((_has(rows.c.staged, column.name), _extract(rows.c.staged, column)),
+                                    else_=column)
+                  for column in _settable(table)}
+        target, where = rows.c.record_id, found
+    statement = (update(table).where(table.c.id == target, *where)
                  .values(updated_at=literal(now, type_=table.c.updated_at.type), **values)
                  .execution_options(preserve_rowcount=True))
     return conn.execute(statement).rowcount
@@ -90,16 +102,13 @@ def _before_image(conn: Connection, table: Table, now: datetime) -> ColumnElemen
                  literal("written"), literal(now, type_=table.c.updated_at.type))
 
 
-def _has(conn: Connection, document: ColumnElement[Any], name: str) -> ColumnElement[bool]:
-    """The row's changes hold `name` (a filled cell, maybe meaning no value)."""
-    if conn.dialect.name == "postgresql":
-        return document.op("->")("set").op("->")(name).is_not(None)
+def _has(document: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """SQLite: the row's changes hold `name` (a filled cell, maybe meaning no value)."""
     return func.json_type(document, f'$.set."{name}"').is_not(None)
 
 
-def _extract(conn: Connection, document: ColumnElement[Any], column: Any) -> ColumnElement[Any]:
-    if conn.dialect.name == "postgresql":
-        return cast(document.op("->")("set").op("->>")(column.name), column.type)
+def _extract(document: ColumnElement[Any], column: Any) -> ColumnElement[Any]:
+    """SQLite: the row's change of `column`, in its type."""
     return func.json_extract(document, f'$.set."{column.name}"', type_=column.type)
 
 
@@ -117,13 +126,22 @@ def restore_changed(conn: Connection, record: Import, spec: ImportTypeSpec,
     since (rollback conflicts)."""
     table = table_of(spec.model)
     rows = table_of(ImportRow)
-    written = _image_value(conn, rows.c.before, "written", table.c.updated_at)
     kept = (*in_range, written_by_sql(conn, rows.c.before).is_not(None))
+    written = _image_value(conn, rows.c.before, "written", table.c.updated_at)
     untouched = select(table.c.id).where(table.c.id == rows.c.record_id, table.c.updated_at == written).exists()
     conflicts = list(conn.execute(select(rows.c.row_number).where(*kept, ~untouched)).scalars())
-    values = {column.name: _image_value(conn, rows.c.before, column.name, column, inner="values")
+    if conn.dialect.name == "postgresql":
+        # Each image parsed once (jsonb), not once per column.
+        images = (select(rows.c.record_id, cast(rows.c.before, JSONB).label("doc")).where(*kept)
+                  .cte("images").prefix_with("MATERIALIZED"))
+        where: tuple[ColumnElement[bool], ...] = ()
+        record_id, image = images.c.record_id, images.c.doc
+    else:
+        record_id, image, where = rows.c.record_id, rows.c.before, kept
+    values = {column.name: _image_value(conn, image, column.name, column, inner="values")
               for column in [*_settable(table), table.c.updated_at]}
-    conn.execute(update(table).where(table.c.id == rows.c.record_id, *kept, table.c.updated_at == written)
+    conn.execute(update(table).where(table.c.id == record_id, *where,
+                                     table.c.updated_at == _image_value(conn, image, "written", table.c.updated_at))
                  .values(**values))
     return conflicts
 
