@@ -44,9 +44,9 @@ class Api:
     async def gql(self, query: str, **variables: object) -> dict:
         return _data(await self.http.post("/graphql", json={"query": query, "variables": variables}))
 
-    async def create_import(self, path: Path) -> dict:
+    async def create_import(self, path: Path, mode: str = "STORE") -> dict:
         """createImport as a GraphQL multipart request, streaming the file."""
-        operations = {"query": CREATE, "variables": {"input": {"type": "CLIENT", "mode": "STORE", "file": None}}}
+        operations = {"query": CREATE, "variables": {"input": {"type": "CLIENT", "mode": mode, "file": None}}}
         with path.open("rb") as handle:
             response = await self.http.post(
                 "/graphql", headers={"GraphQL-Preflight": "1"},
