@@ -39,15 +39,17 @@ def test_restarting_the_broker_mid_import_loses_nothing_and_duplicates_nothing(b
         with worker_group(settings, processes=1, threads=2, log=tmp_path / "workers.log") as workers:
             with TestClient(create_app(settings, sweep_seconds=2)) as client:
                 run = start_import(client, valid=VALID_ROWS, invalid=INVALID_ROWS)
-                at_restart = run.wait_for_progress()["importedRows"]
-                subscription = subscribe_while_importing(client, run.token, run.id)  # open across the restart
-
-                broker.kill()
-                down = wait_for(lambda: client.get("/ready"), lambda r: r.status_code == 503, timeout=30,
-                                every=0.2, what="/ready to report the broker down")
-                assert down.json() == {"database": "ok", "broker": "unavailable"}
-                assert run.counts()["status"] == "IMPORTING"  # the API still answers from the database
-                broker.start()
+                # Held mid-way (a chunk under way waits for the held import), so the broker
+                # surely goes down while the import runs, however fast the machine.
+                with run.held_mid_import(settings.database_url, what=workers.output_tail) as held:
+                    at_restart = held.imported_rows
+                    subscription = subscribe_while_importing(client, run.token, run.id)  # open across the restart
+                    broker.kill()
+                    down = wait_for(lambda: client.get("/ready"), lambda r: r.status_code == 503, timeout=30,
+                                    every=0.2, what="/ready to report the broker down")
+                    assert down.json() == {"database": "ok", "broker": "unavailable"}
+                    assert run.counts()["status"] == "IMPORTING"  # the API still answers from the database
+                    broker.start()
 
                 final = run.wait_until_finished(what=lambda: f"(workers:\n{workers.output_tail()})")
                 assert client.get("/ready").json() == {"database": "ok", "broker": "ok"}
