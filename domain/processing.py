@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 from domain import auto_start
 from domain.bulk import insert_many
 from domain.date_columns import DATE_NOTICES, ColumnDates, DateDecision
+from domain.chunks import ChunkStep, ImportStep, RollbackStep, StaleWork, run_chunk
 from domain.db import Database
-from domain.lifecycle import fail_validation, finish_import, finish_rollback, finish_validation, is_waiting, percent
+from domain.lifecycle import fail_validation, finish_validation
 from domain.mapping import column_indexes, missing_required
 from domain.models import Import, ImportMode, ImportRow, RowStatus, table_of, utcnow
 from domain.notices import VALUE_NOTICES, Notice, NoticeCode, merge_notices
@@ -26,7 +27,7 @@ from domain.options import ReadOptions
 from domain.organisations import default_date_order
 from domain.ports import ProgressPublisher, TaskQueue
 from domain.problems import RowProblemCode
-from domain.rows import FIRST_DATA_ROW, claim_rows, has_rows, last_row_number
+from domain.rows import FIRST_DATA_ROW, last_row_number
 from domain.errors import ImportErrorCode
 from domain.files import FileProblem, reader, stored_format
 from domain.reading import LimitProblem
@@ -39,7 +40,7 @@ from domain.types import ImportTypeSpec, get_type
 from domain.types.base import FieldKind
 from domain.fields import decimal_separator_notice
 from domain.validation import RowOutcome, apostrophe_notices, cell_text
-from domain.writing import is_partial, refusals, row_validator, staged_refusals, undo_chunk, write_chunk
+from domain.writing import is_partial, refusals, row_validator, staged_refusals
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,6 @@ DATE_PASS_SHARE = 20  # % of validation's progress given to reading the date col
 CHECK_START = 90  # ... where the checks after the rows start: repeated keys, then existing records
 RECORDS_START = 94  # ... where checking the valid rows against existing records starts
 SCAN_STEP = 50_000  # keys the repeat scan reads between two progress reports
-
-
-class StaleWork(Exception):
-    """The import moved on (remapped, rolled back) while this step ran: drop its work."""
 
 
 class Processor:
@@ -258,95 +255,41 @@ class Processor:
         with self.db.read() as session:
             return last_row_number(session, import_id)
 
-    # import
+    # import and rollback (domain/chunks.py)
 
     def import_chunk(self, import_id: uuid.UUID, first_row: int, last_row: int) -> None:
         """Write the records of the rows in [first_row, last_row] still waiting that no other
         worker holds (messages of an earlier release carry a range)."""
-        self._import(import_id, first_row=first_row, last_row=last_row, limit=last_row - first_row + 1)
+        self._chunk(self._import_step(), import_id, first_row=first_row, last_row=last_row)
 
     def import_next_chunk(self, import_id: uuid.UUID) -> None:
         """Write the records of the next waiting rows that no other worker holds, then queue
         this message again while rows are left: each import keeps only a few messages in
         flight, so other imports' messages never wait behind all of its chunks."""
-        if self._import(import_id, first_row=FIRST_DATA_ROW, last_row=None, limit=self.settings.chunk_size):
+        if self._chunk(self._import_step(), import_id):
             self.queue.import_next_chunk(import_id)
-
-    def _import(self, import_id: uuid.UUID, *, first_row: int, last_row: int | None, limit: int) -> bool:
-        """One chunk in one transaction; True when it wrote rows and the import goes on."""
-        try:
-            with self.db.write() as session:
-                record = session.get(Import, import_id)
-                if record is None or record.status != ImportStatus.IMPORTING.value or is_waiting(record):
-                    return False
-                spec = get_type(record.type)
-                rows = claim_rows(session, import_id, RowStatus.VALID, first_row=first_row, last_row=last_row,
-                                  limit=limit, with_cells=not stages(record, spec))
-                if not rows and has_rows(session, import_id, RowStatus.VALID):
-                    return False  # other workers hold what is left
-                imported, failed = write_chunk(session, record, spec, rows) if rows else (0, 0)
-                _bump(session, record, ImportStatus.IMPORTING,
-                      imported_rows=Import.imported_rows + imported,
-                      failed_import_rows=Import.failed_import_rows + failed)
-                promoted = self._after_import_chunk(session, record)
-        except StaleWork:
-            return False
-        self.publisher.publish(import_id)
-        enqueue_started(self.queue, self.publisher, self.settings, promoted)
-        return bool(rows) and record.status == ImportStatus.IMPORTING.value
-
-    def _after_import_chunk(self, session: Session, record: Import) -> list[Import]:
-        """Progress, or the end of the import and the start of its organisation's next."""
-        session.refresh(record)
-        if has_rows(session, record.id, RowStatus.VALID):
-            record.progress = percent(record.imported_rows + record.failed_import_rows,
-                                      record.total_rows - record.failed_validation_rows)
-            session.add(record)
-            return []
-        finish_import(record)
-        session.add(record)
-        return promote_waiting(session, record.organisation_id,
-                               limit=self.settings.max_running_imports_per_organisation)
-
-    # rollback
 
     def rollback_chunk(self, import_id: uuid.UUID, first_row: int, last_row: int) -> None:
         """Undo the rows in [first_row, last_row] that no other worker holds: delete what they
         created, restore what they changed."""
-        self._rollback(import_id, first_row=first_row, last_row=last_row, limit=last_row - first_row + 1)
+        self._chunk(RollbackStep(), import_id, first_row=first_row, last_row=last_row)
 
     def rollback_next_chunk(self, import_id: uuid.UUID) -> None:
         """Undo the next imported rows that no other worker holds, then queue this again."""
-        if self._rollback(import_id, first_row=FIRST_DATA_ROW, last_row=None, limit=self.settings.chunk_size):
+        if self._chunk(RollbackStep(), import_id):
             self.queue.rollback_next_chunk(import_id)
 
-    def _rollback(self, import_id: uuid.UUID, *, first_row: int, last_row: int | None, limit: int) -> bool:
-        """One chunk in one transaction; True when it undid rows and the rollback goes on."""
-        try:
-            with self.db.write() as session:
-                record = session.get(Import, import_id)
-                if record is None or record.status != ImportStatus.ROLLING_BACK.value:
-                    return False
-                rows = claim_rows(session, import_id, RowStatus.IMPORTED, first_row=first_row, last_row=last_row,
-                                  limit=limit, with_cells=False)
-                if not rows and has_rows(session, import_id, RowStatus.IMPORTED):
-                    return False  # other workers hold what is left
-                undone, conflicts = (undo_chunk(session, record, get_type(record.type), rows[0].row_number,
-                                                rows[-1].row_number) if rows else (0, 0))
-                _bump(session, record, ImportStatus.ROLLING_BACK,
-                      rolled_back_rows=Import.rolled_back_rows + undone,
-                      rollback_conflict_rows=Import.rollback_conflict_rows + conflicts)
-                session.refresh(record)
-                if has_rows(session, import_id, RowStatus.IMPORTED):
-                    record.progress = percent(record.rolled_back_rows + record.rollback_conflict_rows,
-                                              record.imported_rows)
-                else:
-                    finish_rollback(record)
-                session.add(record)
-        except StaleWork:
-            return False
+    def _import_step(self) -> ImportStep:
+        return ImportStep(max_running=self.settings.max_running_imports_per_organisation)
+
+    def _chunk(self, step: ChunkStep, import_id: uuid.UUID, *, first_row: int = FIRST_DATA_ROW,
+               last_row: int | None = None) -> bool:
+        """One chunk (the next one, or the rest of a range); True when the work goes on."""
+        limit = self.settings.chunk_size if last_row is None else last_row - first_row + 1
+        goes_on, promoted = run_chunk(self.db, step, import_id, first_row=first_row, last_row=last_row, limit=limit)
         self.publisher.publish(import_id)
-        return bool(rows) and record.status == ImportStatus.ROLLING_BACK.value
+        enqueue_started(self.queue, self.publisher, self.settings, promoted)
+        return goes_on
 
     # recovery
 
@@ -511,14 +454,3 @@ def _repeated_keys(session: Session, import_id: uuid.UUID) -> Iterator[tuple[dic
             batch = {}
     if batch:
         yield batch, scanned
-
-
-def _bump(session: Session, record: Import, status: ImportStatus, **values: Any) -> None:
-    """Move counters, only while the import is still in `status`, else StaleWork."""
-    result = session.connection().execute(
-        update(Import).where(col(Import.id) == record.id, col(Import.status) == status.value)
-        .values(updated_at=utcnow(), **values)
-    )
-    if result.rowcount == 0:
-        raise StaleWork(record.id)
-
