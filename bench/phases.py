@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,31 +29,10 @@ from bench.data import write_clients_csv
 from domain.auth import Principal, authenticate, issue_token
 from domain.db import Database
 from domain.models import Import, ImportMode
-from domain.ports import NoProgressPublisher
+from domain.ports import ListQueue, NoProgressPublisher
 from domain.processing import Processor
 from domain.services import ImportService, Upload
 from domain.settings import Settings
-
-
-class ListQueue:
-    """The TaskQueue port as a list of calls, run in order by `drain`."""
-
-    def __init__(self) -> None:
-        self.calls: deque[tuple[str, tuple]] = deque()
-        self.processor: Processor | None = None
-
-    def __getattr__(self, name: str) -> Callable[..., None]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return lambda *args: self.calls.append((name, args))
-
-    def drain(self) -> int:
-        done = 0
-        while self.calls:
-            name, args = self.calls.popleft()
-            getattr(self.processor, name)(*args)
-            done += 1
-        return done
 
 
 PROFILE_SORT = os.environ.get("PHASES_PROFILE_SORT", "tottime")
@@ -120,7 +99,7 @@ def main() -> None:
     statements = StatementTimes(db.engine) if args.statements else None
     principal = authenticate(db, f"Bearer {issue_token(db, organisation=f'bench-{uuid.uuid4().hex[:8]}').token}")
     queue = ListQueue()
-    queue.processor = Processor(db, settings, queue=queue, publisher=NoProgressPublisher())
+    queue.worker = Processor(db, settings, queue=queue, publisher=NoProgressPublisher())
     service = ImportService(db, settings, queue=queue, publisher=NoProgressPublisher())
     mode = ImportMode(args.mode)
     if mode is not ImportMode.STORE:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Protocol
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Protocol
 
 
 class TaskQueue(Protocol):
@@ -39,3 +41,28 @@ class NoProgressPublisher:
 
     def publish(self, import_id: uuid.UUID) -> None:
         return None
+
+
+class ListQueue:
+    """The TaskQueue port as a list of calls, run in order in this thread by `drain` (with
+    what they queue): the background work without a broker, for tests and bench/phases.py."""
+
+    def __init__(self) -> None:
+        self.calls: deque[tuple[str, tuple[Any, ...]]] = deque()
+        self.worker: Any = None  # the Processor the calls go to
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args: self.calls.append((name, args))
+
+    def run_next(self) -> None:
+        name, args = self.calls.popleft()
+        getattr(self.worker, name)(*args)
+
+    def drain(self) -> int:
+        done = 0
+        while self.calls:
+            self.run_next()
+            done += 1
+        return done
