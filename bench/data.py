@@ -34,14 +34,17 @@ def _spoil(row: list[str], kind: str, rng: random.Random, earlier_emails: list[s
         row[2] = rng.choice(earlier_emails)
 
 
-def write_clients_csv(path: Path, rows: int, *, seed: int = 5, invalid_share: float = 0.05) -> Counter:
-    """Write `rows` data rows to `path`; the count of each invalid kind written."""
+def write_clients_csv(path: Path, rows: int, *, seed: int = 5, invalid_share: float = 0.05,
+                      references: bool = False) -> Counter:
+    """Write `rows` data rows to `path`; the count of each invalid kind written. With
+    `references`, a first column `customer_id` (C-1, C-2, ...), as CRM and shop exports have,
+    which maps to the client's external reference (a second match key)."""
     rng = random.Random(seed)
     counts: Counter = Counter({kind: 0 for kind in INVALID_KINDS})
     earlier_emails: list[str] = []
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(HEADER)
+        writer.writerow(["customer_id", *HEADER] if references else HEADER)
         for i in range(rows):
             row = _valid_row(rng, i)
             kind = rng.choice(INVALID_KINDS) if earlier_emails and rng.random() < invalid_share else None
@@ -50,5 +53,5 @@ def write_clients_csv(path: Path, rows: int, *, seed: int = 5, invalid_share: fl
                 counts[kind] += 1
             else:
                 earlier_emails.append(row[2])
-            writer.writerow(row)
+            writer.writerow([f"C-{i + 1}", *row] if references else row)
     return counts

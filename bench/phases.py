@@ -88,10 +88,12 @@ def main() -> None:
     parser.add_argument("--mode", choices=["store", "update", "upsert"], default=ImportMode.STORE.value,
                         help="the measured import's mode; UPDATE and UPSERT first store the same file's records "
                              "(not measured), so every valid row finds its record")
+    parser.add_argument("--references", action="store_true",
+                        help="a customer_id column too, mapped to the external reference (a second match key)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="importer-phases-"))
     csv_path = tmp / "clients.csv"
-    write_clients_csv(csv_path, args.rows)
+    write_clients_csv(csv_path, args.rows, references=args.references)
     settings = Settings(data_dir=tmp, database_url=args.database_url, chunk_size=args.chunk_size,
                         max_upload_bytes=2**40)
     db = Database(settings.effective_database_url)
@@ -111,6 +113,10 @@ def main() -> None:
     record = upload(service, principal, csv_path, mode)
     measure("validate", queue.drain, args.profile, statements)
     measure("import", lambda: (service.start_import(principal, record.id), queue.drain()), args.profile, statements)
+    with db.read() as session:
+        done = session.get(Import, record.id)
+        print(f"          rows {done.total_rows}, invalid {done.failed_validation_rows}, imported {done.imported_rows}, "
+              f"failed at import {done.failed_import_rows}", flush=True)
     measure("rollback", lambda: (service.rollback_import(principal, record.id), queue.drain()), args.profile,
             statements)
     db.dispose()

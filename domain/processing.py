@@ -33,7 +33,7 @@ from domain.files import FileProblem, reader, stored_format
 from domain.reading import LimitProblem
 from domain.scheduling import enqueue_import, enqueue_started, organisations_waiting, promote_waiting, start_validated
 from domain.settings import Settings
-from domain.staging import Stager, clashes, stages
+from domain.staging import Stager, clashes, mark_repeated_match_keys, stages
 from domain.storage import open_upload
 from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
@@ -162,6 +162,10 @@ class Processor:
         """Mark repeated keys and the rows the import would refuse (a batch per transaction,
         so progress goes on), then VALIDATED with the notices of the rows' values."""
         last = self._last_stored_row(record.id)
+        if record.mode == ImportMode.STORE.value and stages(record, spec):
+            with self.db.write() as session:  # an external reference repeated: before the unique field's scan
+                marked = mark_repeated_match_keys(session.connection(), record, spec)
+                _count_in_run(session, record, total=0, invalid=marked, progress=CHECK_START)
         with self.db.read() as session:
             for batch, scanned in _repeated_keys(session, record.id):
                 with self.db.write() as writing:

@@ -5,9 +5,10 @@ JSON). Importing a chunk is then a few set-based statements: the rows whose key 
 record already has are found by a join and refused, the rest copied into the records' table
 by one INSERT ... SELECT, and the rows marked by range. No row is parsed or validated again.
 
-Staged: STORE imports of types without references to resolve, whose only mapped match key
-is the unique field (a second match key, a client's external reference, can repeat in a
-file without breaking a constraint: the row-by-row path in writing.py refuses the repeat).
+Staged: imports of types without references to resolve (see `stages`). A second match key
+(a client's external reference) has no constraint: its repeats in a file are marked at the
+end of validation (`mark_repeated_match_keys`), and the clash query checks it first, as
+decisions.decide does. UPDATE and UPSERT: domain/staged_changes.py.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (Column, ColumnElement, Connection, FromClause, String, Table, cast, func, literal,
-                        literal_column, select, true)
+from sqlalchemy import (Column, ColumnElement, Connection, FromClause, String, Table, bindparam, cast, func,
+                        literal, literal_column, or_, select, true, update)
 from sqlmodel import SQLModel, col
 
 from domain.mapping import column_indexes
@@ -31,10 +32,20 @@ SET_BY_IMPORT = ("id", "organisation_id", "import_id", "import_row", "created_at
 
 
 def stages(record: Import, spec: ImportTypeSpec) -> bool:
-    """Whether this import's valid rows are staged at validation and imported set-based."""
+    """Whether this import's valid rows are staged at validation and imported set-based:
+    STORE, UPDATE and UPSERT of types without references to resolve; UPDATE and UPSERT only
+    when the unique field is the one match key mapped (a row found by another key may
+    change its unique field: row by row, writing.py)."""
+    if record.mode not in _STAGED_MODES or spec.resolve is not None:
+        return False
+    return record.mode == ImportMode.STORE.value or not other_match_keys(record, spec)
+
+
+def other_match_keys(record: Import, spec: ImportTypeSpec) -> list[str]:
+    """The match keys mapped besides the unique field, in the type's order (a client's
+    external reference): each a record column of the same name."""
     mapped = set(column_indexes(record.mapping).values())
-    return (record.mode in _STAGED_MODES and spec.resolve is None
-            and not (mapped & set(spec.match_keys)) - {spec.unique_field})
+    return [name for name in spec.match_keys if name in mapped and name != spec.unique_field]
 
 
 _STAGED_MODES = (ImportMode.STORE.value, ImportMode.UPDATE.value, ImportMode.UPSERT.value)
@@ -119,30 +130,85 @@ def is_staged(conn: Connection, record: Import, first_row: int, last_row: int) -
 
 def clashes(conn: Connection, record: Import, spec: ImportTypeSpec, first_row: int,
             last_row: int | None = None) -> list[dict[str, Any]]:
-    """The valid rows in the range whose unique key a stored record of the organisation
-    already has, as failures ({"rid", "errors"}), found by one join."""
+    """The valid rows in the range that STORE refuses because a stored record of the
+    organisation has one of their keys, as failures ({"rid", "errors"}): as decisions.decide
+    does, the first match key the row has decides, then its unique key. One query."""
     table = table_of(spec.model)
-    name = spec.unique_field
-    # One index probe per row, whatever the plan: a join was planned by PostgreSQL, before it
-    # has statistics of a table an import fills, as a scan of the organisation's records.
-    holder = (select(table.c.id).where(table.c.organisation_id == record.organisation_id,
-                                       table.c[spec.unique_column] == col(ImportRow.match_key))
-              .correlate(table_of(ImportRow)).scalar_subquery())
-    rows = (select(col(ImportRow.row_number), col(ImportRow.staged), holder.label("record_id"))
+    unique = spec.unique_field
+    names = [*other_match_keys(record, spec), unique]
+    # One index probe per row and key, whatever the plan: a join was planned by PostgreSQL,
+    # before it has statistics of a table an import fills, as a scan of the organisation's records.
+    holders = {name: (select(table.c.id).where(table.c.organisation_id == record.organisation_id,
+                                               table.c[name] == _extract(conn, ImportRow.staged, name, String()))
+                      .correlate(table_of(ImportRow)).scalar_subquery()) for name in names[:-1]}
+    holders[unique] = (select(table.c.id).where(table.c.organisation_id == record.organisation_id,
+                                                table.c[spec.unique_column] == col(ImportRow.match_key))
+                       .correlate(table_of(ImportRow)).scalar_subquery())
+    rows = (select(col(ImportRow.row_number),
+                   *[_extract(conn, ImportRow.staged, name, String()).label(f"value_{i}") for i, name in enumerate(names)],
+                   *[holders[name].label(f"holder_{i}") for i, name in enumerate(names)])
             .where(*valid_in(record, first_row, last_row)).subquery())
-    found = conn.execute(
-        select(rows.c.row_number, _extract(conn, rows.c.staged, name, String()), rows.c.record_id)
-        .where(rows.c.record_id.is_not(None)).order_by(rows.c.row_number)
-    ).all()
+    found = conn.execute(select(rows).where(or_(*[rows.c[f"holder_{i}"].is_not(None) for i in range(len(names))]))
+                         .order_by(rows.c.row_number)).all()
+    failures = []
+    for row in found:
+        values = {name: row[1 + i] for i, name in enumerate(names)}
+        holder = {name: row[1 + len(names) + i] for i, name in enumerate(names)}
+        first = next((name for name in names if values[name] not in (None, "")), unique)
+        name = first if holder[first] is not None else unique
+        if holder[name] is not None:
+            failures.append(_exists(record, spec, row.row_number, name, values[name], holder[name]))
+    return failures
+
+
+def _exists(record: Import, spec: ImportTypeSpec, row_number: int, name: str, value: Any,
+            record_id: int) -> dict[str, Any]:
     label = spec.field(name).label.lower()
     noun = spec.label.lower().rstrip("s")
-    column = next((entry["column"] for entry in record.mapping if entry["field"] == name), None)
-    return [{"rid": row_number, "errors": [{
-        "column": column, "field": name, "value": value, "code": RowProblemCode.ALREADY_EXISTS.value,
+    return {"rid": row_number, "errors": [{
+        "column": _column_of(record, name), "field": name, "value": value, "code": RowProblemCode.ALREADY_EXISTS.value,
         "record_id": record_id,
         "message": f"A {noun} with {label} {value} already exists (record {record_id}); "
                    "import it in UPDATE or UPSERT mode to change it",
-    }]} for row_number, value, record_id in found]
+    }]}
+
+
+def mark_repeated_match_keys(conn: Connection, record: Import, spec: ImportTypeSpec) -> int:
+    """Valid rows of a staged STORE whose other match key (an external reference) an earlier
+    row of the file has: invalid, naming that row, and no longer a key for the repeat scan of
+    the unique field. How many. Each key's values are read in order, never held whole."""
+    marked = 0
+    for name in other_match_keys(record, spec):
+        value = _extract(conn, ImportRow.staged, name, String())
+        query = (select(value, col(ImportRow.row_number))
+                 .where(*valid_in(record, 0, None), value.is_not(None), value != "")
+                 .order_by(value, col(ImportRow.row_number)).execution_options(stream_results=True, yield_per=2000))
+        repeats: list[dict[str, Any]] = []
+        current, first = None, 0
+        for text, row_number in conn.execute(query):
+            if text != current:
+                current, first = text, row_number
+            else:
+                repeats.append(_repeat(record, spec, name, text, row_number, first))
+        if repeats:
+            conn.execute(update(ImportRow)
+                         .where(col(ImportRow.import_id) == record.id, col(ImportRow.row_number) == bindparam("rid"))
+                         .values(status=RowStatus.INVALID.value, errors=bindparam("errors"), match_key=None), repeats)
+        marked += len(repeats)
+    return marked
+
+
+def _repeat(record: Import, spec: ImportTypeSpec, name: str, value: str, row_number: int,
+            first: int) -> dict[str, Any]:
+    label = spec.field(name).label.lower()
+    return {"rid": row_number, "errors": [{
+        "column": _column_of(record, name), "field": name, "value": value,
+        "code": RowProblemCode.DUPLICATE_IN_FILE.value,
+        "message": f"The same {label} is already on row {first} of this file"}]}
+
+
+def _column_of(record: Import, name: str) -> str | None:
+    return next((entry["column"] for entry in record.mapping if entry["field"] == name), None)
 
 
 def insert_staged(  # noqa: PLR0913 - keyword-only: where UPSERT's records are, and which rows create one

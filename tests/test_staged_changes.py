@@ -78,9 +78,10 @@ def org_records(db, import_id: str) -> dict[str, tuple]:
 
 
 def staged_rows(db, import_id: str) -> int:
+    """The import's rows that hold a staged document."""
     with db.read() as session:
-        return len(session.exec(select(ImportRow.row_number).where(
-            ImportRow.import_id == uuid.UUID(import_id), ImportRow.staged.is_not(None), ImportRow.status != "invalid")).all())
+        documents = session.exec(select(ImportRow.staged).where(ImportRow.import_id == uuid.UUID(import_id))).all()
+    return sum(1 for document in documents if isinstance(document, dict))
 
 
 def counts(final: dict) -> tuple[int, int, int]:
@@ -124,3 +125,38 @@ def test_staged_changes_write_what_the_row_by_row_path_writes(client, db, token,
         assert staged["after"]["eve@example.com"][:2] == ("Eve", "New")
         assert "newt@example.com" not in staged["after"]
         assert (8, "No client matches this row, and it cannot create one: Last name is required") in staged["problems"]
+
+
+WITH_REFERENCES = "external_ref,first_name,last_name,email\n"
+STORED_WITH_REFERENCES = WITH_REFERENCES + "E1,Ada,Lovelace,ada@example.com\nE2,Bob,Builder,bob@example.com\n"
+STORE_WITH_REFERENCES = WITH_REFERENCES + (
+    "E1,Ada,Again,new-ada@example.com\n"  # row 2: a stored client has the reference
+    "E9,Bob,Other,bob@example.com\n"  # row 3: a new reference, a stored email
+    ",Cy,Young,cy@example.com\n"  # row 4: no reference, new: created
+    "E5,Di,Prince,di@example.com\n"  # row 5: created
+    "E5,Di,Twin,di.twin@example.com\n"  # row 6: row 5's reference again
+    ",Ed,Dup,ADA@example.com\n"  # row 7: no reference, a stored email (another case)
+    "E6,Fay,New,di@example.com\n"  # row 8: a new reference, row 5's email
+)
+
+
+def test_store_with_a_second_match_key_refuses_what_the_row_by_row_path_refused(client, db, token):
+    """The problems and records the row-by-row path gave this file before STORE with an
+    external reference was staged (checked on that code), now from the staged path."""
+    run_import(client, token, STORED_WITH_REFERENCES, "STORE")
+    final = run_import(client, token, STORE_WITH_REFERENCES, "STORE")
+    assert staged_rows(db, final["id"]) > 0
+    assert counts(final) == (2, 5, 0)
+    assert problems(client, token, final["id"]) == [
+        (2, "A client with external reference E1 already exists (record 1); import it in UPDATE or UPSERT mode "
+            "to change it"),
+        (3, "A client with email bob@example.com already exists (record 2); import it in UPDATE or UPSERT mode "
+            "to change it"),
+        (6, "The same external reference is already on row 5 of this file"),
+        (7, "A client with email ADA@example.com already exists (record 1); import it in UPDATE or UPSERT mode "
+            "to change it"),
+        (8, "The same email is already on row 5 of this file"),
+    ]
+    stored = org_records(db, final["id"])
+    assert set(stored) == {"ada@example.com", "bob@example.com", "cy@example.com", "di@example.com"}
+    assert stored["di@example.com"][:2] == ("Di", "Prince")
