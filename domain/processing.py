@@ -162,7 +162,7 @@ class Processor:
         """Mark repeated keys and the rows the import would refuse (a batch per transaction,
         so progress goes on), then VALIDATED with the notices of the rows' values."""
         last = self._last_stored_row(record.id)
-        if record.mode == ImportMode.STORE.value and stages(record, spec):
+        if stages(record, spec):
             with self.db.write() as session:  # an external reference repeated: before the unique field's scan
                 marked = mark_repeated_match_keys(session.connection(), record, spec)
                 _count_in_run(session, record, total=0, invalid=marked, progress=CHECK_START)

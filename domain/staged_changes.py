@@ -14,12 +14,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, String, Table, case, cast, func, literal, select, update
+from sqlalchemy import ColumnElement, Connection, String, Table, and_, case, cast, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col
 
-from domain.models import Import, ImportMode, ImportRow, table_of
-from domain.staging import SET_BY_IMPORT, valid_in
+from domain.models import Import, ImportRow, table_of
+from domain.staging import SET_BY_IMPORT, key_of, other_match_keys, valid_in
 from domain.types import ImportTypeSpec
 
 
@@ -29,6 +29,13 @@ def find_records(conn: Connection, record: Import, spec: ImportTypeSpec, first_r
     before-image (every column the import may set, and updated_at) stamped `now`."""
     table = table_of(spec.model)
     rows = table_of(ImportRow)
+    if other_match_keys(record, spec):
+        found = _found(conn, record, spec)
+        conn.execute(update(rows).where(*valid_in(record, first_row, last_row), found.is_not(None))
+                     .values(record_id=found))
+        conn.execute(update(rows).where(*valid_in(record, first_row, last_row), table.c.id == rows.c.record_id)
+                     .values(before=_before_image(conn, table, now)))
+        return
     conn.execute(update(rows).where(*valid_in(record, first_row, last_row),
                                     table.c.organisation_id == record.organisation_id,
                                     table.c[spec.unique_column] == rows.c.match_key)
@@ -62,21 +69,36 @@ def apply_changes(conn: Connection, record: Import, spec: ImportTypeSpec, first_
     return conn.execute(statement).rowcount
 
 
-def unmatched(conn: Connection, record: Import, spec: ImportTypeSpec, first_row: int, last_row: int, *,
-              found: bool) -> list[tuple[int, dict[str, Any]]]:
-    """(row number, staged document) of the valid rows in the range whose key finds no record:
-    by their key now (`found=False`), or those find_records found nothing for (`found=True`).
-    In UPSERT only those that cannot create one."""
+def refused(conn: Connection, record: Import, spec: ImportTypeSpec, first_row: int, last_row: int, *,
+            found: bool) -> list[tuple[int, dict[str, Any], int | None, int | None]]:
+    """(row number, staged document, the record the row finds, the record holding its unique
+    key) of the valid rows in the range that may be refused: those that find no record, and
+    those whose unique key another record holds. What the row finds: by its keys now
+    (`found=False`), or as find_records found it in this transaction (`found=True`)."""
     rows = table_of(ImportRow)
-    missing = rows.c.record_id.is_(None) if found else _record_of_row(spec, record).is_(None)
-    query = select(rows.c.row_number, rows.c.staged).where(*valid_in(record, first_row, last_row), missing)
-    if record.mode == ImportMode.UPSERT.value:
-        query = query.where(creates(conn, rows.c.staged).is_(None))
-    return [(number, document) for number, document in conn.execute(query.order_by(rows.c.row_number)).all()]
+    target = rows.c.record_id if found else _found(conn, record, spec)
+    owner = _holder_of_unique(spec, record)
+    query = (select(rows.c.row_number, rows.c.staged, target, owner)
+             .where(*valid_in(record, first_row, last_row), or_(target.is_(None), owner != target))
+             .order_by(rows.c.row_number))
+    return [(number, document, found_id, owner_id) for number, document, found_id, owner_id in conn.execute(query)]
 
 
-def _record_of_row(spec: ImportTypeSpec, record: Import) -> Any:
-    """The id of the organisation's record that holds the row's key (one index probe a row)."""
+def _found(conn: Connection, record: Import, spec: ImportTypeSpec) -> Any:
+    """The record a row finds: by the first of its match keys it has (decisions.decide)."""
+    table = table_of(spec.model)
+    whens = []
+    for name in other_match_keys(record, spec):
+        value = key_of(conn, col(ImportRow.staged), name)
+        holder = (select(table.c.id).where(table.c.organisation_id == record.organisation_id, table.c[name] == value)
+                  .correlate(table_of(ImportRow)).scalar_subquery())
+        whens.append((and_(value.is_not(None), value != ""), holder))
+    unique = _holder_of_unique(spec, record)
+    return case(*whens, else_=unique) if whens else unique
+
+
+def _holder_of_unique(spec: ImportTypeSpec, record: Import) -> Any:
+    """The id of the organisation's record that holds the row's unique key (one index probe a row)."""
     table = table_of(spec.model)
     return (select(table.c.id).where(table.c.organisation_id == record.organisation_id,
                                      table.c[spec.unique_column] == col(ImportRow.match_key))

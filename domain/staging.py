@@ -33,12 +33,8 @@ SET_BY_IMPORT = ("id", "organisation_id", "import_id", "import_row", "created_at
 
 def stages(record: Import, spec: ImportTypeSpec) -> bool:
     """Whether this import's valid rows are staged at validation and imported set-based:
-    STORE, UPDATE and UPSERT of types without references to resolve; UPDATE and UPSERT only
-    when the unique field is the one match key mapped (a row found by another key may
-    change its unique field: row by row, writing.py)."""
-    if record.mode not in _STAGED_MODES or spec.resolve is not None:
-        return False
-    return record.mode == ImportMode.STORE.value or not other_match_keys(record, spec)
+    STORE, UPDATE and UPSERT of types without references to resolve."""
+    return record.mode in _STAGED_MODES and spec.resolve is None
 
 
 def other_match_keys(record: Import, spec: ImportTypeSpec) -> list[str]:
@@ -54,21 +50,24 @@ _STAGED_MODES = (ImportMode.STORE.value, ImportMode.UPDATE.value, ImportMode.UPS
 class Stager:
     """The staged document of each valid row of one import. STORE: the record's columns
     (`staged`). UPDATE and UPSERT: `set`, the columns the row changes (its filled cells);
-    `key`, the unique field's value as read; UPSERT also `create`, the record it creates when
-    nothing matches, or `incomplete`, the problems that keep it from being one."""
+    `key`, the unique field's value as read, and `keys`, the other match keys' (a client's
+    external reference); UPSERT also `create`, the record it creates when nothing matches, or
+    `incomplete`, the problems that keep it from being one."""
 
     def __init__(self, record: Import, spec: ImportTypeSpec, complete: RowValidator | None) -> None:
         self.record = record
         self.spec = spec
         self.partial = record.mode != ImportMode.STORE.value
         self.complete = complete if record.mode == ImportMode.UPSERT.value else None
+        self.others = other_match_keys(record, spec)
 
     def document(self, cells: list[str], values: dict[str, Any]) -> dict[str, Any]:
         if not self.partial:
             return staged(self.spec, values)
         changes = {name: json_value(value)
                    for name, value in changed_columns(self.spec, self.record, cells, values).items()}
-        document: dict[str, Any] = {"set": changes, "key": json_value(values.get(self.spec.unique_field))}
+        document: dict[str, Any] = {"set": changes, "key": json_value(values.get(self.spec.unique_field)),
+                                    "keys": {name: json_value(values.get(name)) for name in self.others}}
         if self.complete is not None:
             problems = self.complete.validate(cells).errors
             document["create"] = None if problems else staged(self.spec, values)
@@ -174,12 +173,13 @@ def _exists(record: Import, spec: ImportTypeSpec, row_number: int, name: str, va
 
 
 def mark_repeated_match_keys(conn: Connection, record: Import, spec: ImportTypeSpec) -> int:
-    """Valid rows of a staged STORE whose other match key (an external reference) an earlier
+    """Valid staged rows whose other match key (an external reference) an earlier
     row of the file has: invalid, naming that row, and no longer a key for the repeat scan of
     the unique field. How many. Each key's values are read in order, never held whole."""
     marked = 0
     for name in other_match_keys(record, spec):
-        value = _extract(conn, ImportRow.staged, name, String())
+        value = (_extract(conn, ImportRow.staged, name, String()) if record.mode == ImportMode.STORE.value
+                 else key_of(conn, ImportRow.staged, name))
         query = (select(value, col(ImportRow.row_number))
                  .where(*valid_in(record, 0, None), value.is_not(None), value != "")
                  .order_by(value, col(ImportRow.row_number)).execution_options(stream_results=True, yield_per=2000))
@@ -196,6 +196,13 @@ def mark_repeated_match_keys(conn: Connection, record: Import, spec: ImportTypeS
                          .values(status=RowStatus.INVALID.value, errors=bindparam("errors"), match_key=None), repeats)
         marked += len(repeats)
     return marked
+
+
+def key_of(conn: Connection, document: Any, name: str) -> ColumnElement[Any]:
+    """An UPDATE or UPSERT row's other match key `name`, from its staged document (text)."""
+    if conn.dialect.name == "postgresql":
+        return cast(document.op("->")("keys").op("->>")(name), String())
+    return func.json_extract(document, f'$.keys."{name}"', type_=String())
 
 
 def _repeat(record: Import, spec: ImportTypeSpec, name: str, value: str, row_number: int,

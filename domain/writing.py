@@ -111,16 +111,21 @@ def _write_staged_changes(conn: Connection, record: Import, spec: ImportTypeSpec
 
 def staged_refusals(conn: Connection, record: Import, spec: ImportTypeSpec, first: int, last: int, *,
                     found: bool = False) -> list[dict[str, Any]]:
-    """What UPDATE and UPSERT refuse of the staged rows in the range: a row whose key finds no
-    record (in UPSERT, one that cannot create a record either). `found`: as find_records found
-    them in this transaction, rather than by their keys now."""
+    """What UPDATE and UPSERT refuse of the staged rows in the range, as decisions.decide
+    would: a row that finds no record (in UPSERT, one that cannot create one, or whose unique
+    key a record holds), and one whose unique key a record other than its own holds.
+    `found`: as find_records found them in this transaction, rather than by their keys now."""
     failures = []
-    for number, document in staged_changes.unmatched(conn, record, spec, first, last, found=found):
+    for number, document, target, owner in staged_changes.refused(conn, record, spec, first, last, found=found):
         row = _Numbered(number)
-        if record.mode == ImportMode.UPSERT.value:
+        values = {**document.get("keys", {}), spec.unique_field: document["key"]}
+        found_by = Stored({"id": target}) if target is not None else None
+        holder = Stored({"id": owner}) if owner is not None else None
+        decision = decide(ImportMode(record.mode), found_by, holder)
+        if isinstance(decision, Fail):
+            failures.append(_refused(row, record, spec, values, decision))
+        elif target is None and document.get("create") is None:
             failures.append(_incomplete(row, spec, document["incomplete"]))
-        else:
-            failures.append(_not_found(row, record, spec, {spec.unique_field: document["key"]}))
     return failures
 
 
@@ -487,7 +492,7 @@ def _column_of(record: Import, field_name: str) -> str | None:
     return next((e["column"] for e in record.mapping if e["field"] == field_name), None)
 
 
-def _refused(row: StoredRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any],
+def _refused(row: ClaimedRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any],
              decision: Fail) -> dict[str, Any]:
     """The failure of a row `decide` refused, in words and with its code."""
     if decision.refusal is Refusal.NOT_FOUND:

@@ -160,3 +160,52 @@ def test_store_with_a_second_match_key_refuses_what_the_row_by_row_path_refused(
     stored = org_records(db, final["id"])
     assert set(stored) == {"ada@example.com", "bob@example.com", "cy@example.com", "di@example.com"}
     assert stored["di@example.com"][:2] == ("Di", "Prince")
+
+
+REFERENCED = "external_ref,first_name,last_name,email,phone,notes\n"
+STORED_REFERENCED = REFERENCED + (
+    "E1,Ada,Lovelace,ada@example.com,,\nE2,Bob,Builder,bob@example.com,,\nE3,Cy,Young,cy@example.com,,\n")
+CHANGES_BY_REFERENCE = REFERENCED + (
+    "E1,,,,+44 2222 2222,\n"  # row 2: found by its reference; blank cells keep their values
+    "E2,Bobby,,bobby@example.com,,\n"  # row 3: found by its reference; a new email
+    ",,,cy@example.com,,changed\n"  # row 4: no reference: found by its email
+    "E9,Nobody,Here,nobody@example.com,,\n"  # row 5: an unknown reference (UPSERT: a new client)
+    "E3,,,ada@example.com,,\n"  # row 6: Cy's reference with Ada's email
+    "E1,,,,,again\n"  # row 7: row 2's reference again
+    "E8,Newt,,newt@example.com,,\n"  # row 8: unknown, and no last name
+)
+BY_REFERENCE_PROBLEMS = {
+    "UPDATE": [
+        (5, "No client with external reference E9 to update"),
+        (6, "A client with email ada@example.com already exists (record 1); import it in UPDATE or UPSERT mode "
+            "to change it"),
+        (7, "The same external reference is already on row 2 of this file"),
+        (8, "No client with external reference E8 to update"),
+    ],
+    "UPSERT": [
+        (6, "A client with email ada@example.com already exists (record 1); import it in UPDATE or UPSERT mode "
+            "to change it"),
+        (7, "The same external reference is already on row 2 of this file"),
+        (8, "No client matches this row, and it cannot create one: Last name is required"),
+    ],
+}
+
+
+@pytest.mark.parametrize("mode", ["UPDATE", "UPSERT"])
+def test_changes_found_by_a_second_match_key_are_what_the_row_by_row_path_made(client, db, token, mode):
+    """The problems and records the row-by-row path gave this file before UPDATE and UPSERT
+    by external reference were staged (checked on that code), now from the staged path."""
+    run_import(client, token, STORED_REFERENCED, "STORE")
+    final = run_import(client, token, CHANGES_BY_REFERENCE, mode)
+    assert staged_rows(db, final["id"]) > 0
+    assert problems(client, token, final["id"]) == BY_REFERENCE_PROBLEMS[mode]
+    after = org_records(db, final["id"])
+    assert after["ada@example.com"][:5] == ("Ada", "Lovelace", "ada@example.com", "ada@example.com", "+44 2222 2222")
+    assert after["bobby@example.com"][:3] == ("Bobby", "Builder", "bobby@example.com")
+    assert "bob@example.com" not in after
+    assert after["cy@example.com"][7] == "changed"
+    assert ("nobody@example.com" in after) == (mode == "UPSERT")
+    assert "newt@example.com" not in after
+    rolled = undo(client, token, final["id"])
+    assert (rolled["rolledBackRows"], rolled["rollbackConflictRows"]) == (counts(final)[0], 0)
+    assert set(org_records(db, final["id"])) == {"ada@example.com", "bob@example.com", "cy@example.com"}
