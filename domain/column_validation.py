@@ -43,7 +43,8 @@ class ColumnValidator:
             assert index is not None  # self.usable
             texts, marked = trimmed(_column(rows, index))
             values = check(texts)
-            slow.update(position for position, value in enumerate(values) if value is SLOW)
+            if SLOW in values:
+                slow.update(position for position, value in enumerate(values) if value is SLOW)
             columns.append(values)
             marks.append((index, marked))
         by_row = list(zip(*columns, strict=True)) if columns else [()] * len(rows)

@@ -31,7 +31,8 @@ from domain.types.base import FieldKind, FieldSpec
 from domain.validation import FieldProblem
 
 SLOW: Any = object()  # a cell the column check does not decide
-REMEMBERED = 10_000  # distinct texts remembered per column (yes/no, choices, numbers, dates)
+REMEMBERED = 10_000  # distinct texts remembered per column (yes/no, choices, numbers)
+REMEMBERED_DATES = 50_000  # ... of a date column: every day of 130 years (~6 MB)
 _MISSING = object()
 
 _PLAIN_PHONE = re.compile(r"\+?[0-9 ()./-]{5,}")
@@ -45,37 +46,30 @@ def trimmed(cells: Sequence[str]) -> tuple[list[str], list[int]]:
     """The cells as validation reads them (validation.cell_text): trimmed, less one leading
     apostrophe; and the positions of those whose apostrophe was taken off a value."""
     texts = [cell.strip() for cell in cells]
-    marked: list[int] = []
-    for position, text in enumerate(texts):
-        if text[:1] == "'":
-            texts[position] = text = text[1:].lstrip()
-            if text:
-                marked.append(position)
-    return texts, marked
+    quoted = [position for position, text in enumerate(texts) if text[:1] == "'"]
+    for position in quoted:
+        texts[position] = texts[position][1:].lstrip()
+    return texts, [position for position in quoted if texts[position]]
 
 
 def column_check(spec: FieldSpec, check: Callable[[str], Any], *, order: DateOrder) -> ColumnCheck:
     """The column check of the field `spec`, whose cell check (validation.field_check) is
     `check`; `order` is the day/month order of a date field's column."""
     blank = _decided(check, "")
+    longest = spec.max_length
+    if spec.kind is FieldKind.TEXT:
+        return lambda texts: [(text if len(text) <= longest else SLOW) if text else blank for text in texts]
     decide = _decider(spec, check, order)
-    most = spec.max_length
-
-    def check_column(texts: Sequence[str]) -> list[Any]:
-        return [decide(text) if text and len(text) <= most else SLOW if text else blank for text in texts]
-
-    return check_column
+    return lambda texts: [(decide(text) if len(text) <= longest else SLOW) if text else blank for text in texts]
 
 
 def _decider(spec: FieldSpec, check: Callable[[str], Any], order: DateOrder) -> Decide:
-    if spec.kind is FieldKind.TEXT:
-        return _same
     if spec.kind is FieldKind.EMAIL:
         return _email
     if spec.kind is FieldKind.PHONE:
         return _phone
     if spec.kind is FieldKind.DATE:
-        return _remembered(_date_reader(order))
+        return _remembered(_date_reader(order), REMEMBERED_DATES)
     if spec.kind in (FieldKind.BOOLEAN, FieldKind.CHOICE, FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.MONEY):
         return _remembered(lambda text: _decided(check, text))
     return lambda text: _decided(check, text)
@@ -89,23 +83,19 @@ def _decided(check: Callable[[str], Any], text: str) -> Any:
         return SLOW
 
 
-def _remembered(decide: Decide) -> Decide:
-    """`decide` asked once per distinct text (up to REMEMBERED texts): for cells of few values."""
+def _remembered(decide: Decide, most: int = REMEMBERED) -> Decide:
+    """`decide` asked once per distinct text (up to `most` texts): for cells of few values."""
     memo: dict[str, Any] = {}
 
     def remembered(text: str) -> Any:
         value = memo.get(text, _MISSING)
         if value is _MISSING:
             value = decide(text)
-            if len(memo) < REMEMBERED:
+            if len(memo) < most:
                 memo[text] = value
         return value
 
     return remembered
-
-
-def _same(text: str) -> str:
-    return text
 
 
 def _email(text: str) -> Any:

@@ -102,8 +102,9 @@ class Processor:
             columns = ColumnValidator(validator)
             stage = spec if stages(record, spec) else None
             start = DATE_PASS_SHARE if dates else 0  # the date pass was the first part of the work
+            first_row = max(record.header_row, done_through) + 1
             for row_number, cells in rows.rows():
-                if row_number <= record.header_row or row_number <= done_through:
+                if row_number < first_row:
                     continue
                 batch.append((row_number, cells))
                 if len(batch) >= VALIDATION_BATCH:
@@ -132,8 +133,9 @@ class Processor:
         found = {index: ColumnDates(record.headers[index]) for index in columns}
         source = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
         batch: list[tuple[int, list[str]]] = []
+        header_row = record.header_row
         for row_number, cells in source.rows():
-            if row_number > record.header_row:
+            if row_number > header_row:
                 batch.append((row_number, cells))
             if len(batch) >= VALIDATION_BATCH:
                 _add_dates(found, batch)
