@@ -24,6 +24,7 @@ ROWS_LISTED = 10  # the rows that disagree, named in a conflict notice (then "an
 REMEMBERED = 50_000  # distinct cell texts whose reading a column remembers
 # A cell's text read: (a "no date" marker, a two-digit year, what it proves).
 _Reading = tuple[bool, bool, Evidence]
+_NOTHING: _Reading = (False, False, Evidence.NONE)  # a date that proves nothing and is not counted
 _PROVES = {Evidence.DAY_FIRST: DateOrder.DAY_FIRST, Evidence.MONTH_FIRST: DateOrder.MONTH_FIRST}
 _PART_OVER_12 = {DateOrder.DAY_FIRST: "first", DateOrder.MONTH_FIRST: "second"}
 
@@ -73,11 +74,18 @@ class ColumnDates:
 
     def add(self, row_number: int, text: str) -> None:
         """Count what the trimmed cell of row `row_number` proves (blank and non-dates prove nothing)."""
-        if not text:
-            return
-        reading = self._read(text)
-        if reading is None:
-            return
+        self.add_all([(row_number, text)])
+
+    def add_all(self, cells: Iterable[tuple[int, str]]) -> None:
+        """`add` each (row number, trimmed cell)."""
+        readings = self.readings
+        for row_number, text in cells:
+            if text:
+                reading = readings[text] if text in readings else self._read(text)
+                if reading is not None and reading != _NOTHING:
+                    self._count(row_number, text, reading)
+
+    def _count(self, row_number: int, text: str, reading: _Reading) -> None:
         no_date, short_year, kind = reading
         if no_date:
             self.no_dates += 1
@@ -92,12 +100,6 @@ class ColumnDates:
             self.proofs[order] += 1
             if len(self.proof_rows[order]) < ROWS_LISTED:
                 self.proof_rows[order].append((row_number, text))
-
-    def add_all(self, cells: Iterable[tuple[int, str]]) -> None:
-        """`add` each (row number, trimmed cell)."""
-        for row_number, text in cells:
-            if text:
-                self.add(row_number, text)
 
     def _read(self, text: str) -> _Reading | None:
         """What a cell's text says (None: not a date), read once per distinct text (up to REMEMBERED)."""

@@ -7,7 +7,8 @@ full-width characters, 'İ', leap days, 31/02, 0/0/00, very long cells, formula 
 signs) for a type with a field of every kind and for the real types with row rules, in every
 date order, both decimal separators, full and partial (update) rows, and compare the
 outcomes (values with their types and key order, problems with their messages and codes,
-keys) and the apostrophes counted.
+keys) and the apostrophes counted. The date-order pass, which remembers what each distinct
+text says, is compared with reading every cell afresh.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from hypothesis import strategies as st
 
 from domain.column_validation import ColumnValidator
 from domain.fast_checks import SLOW, trimmed
-from domain.dates import plain_readings, read_cell
+from domain.date_columns import ColumnDates
+from domain.dates import Evidence, cell_evidence, plain_readings, read_cell
 from domain.models import Client
 from domain.options import DateOrder
 from domain.problems import ValueProblem
@@ -268,3 +270,45 @@ def test_a_date_read_cell_refuses_is_never_a_plain_one():
         read_cell("1990/11-05")
     except ValueProblem:
         assert plain_readings("1990/11-05") is None
+
+
+def counted_afresh(column: str, cells: list[tuple[int, str]], today: date) -> ColumnDates:
+    """What the date pass counted before it remembered readings: read_cell on every cell."""
+    dates = ColumnDates(column, today)
+    for row_number, text in cells:
+        try:
+            cell = read_cell(text, today=today) if text else None
+        except ValueProblem:
+            continue
+        if not text:
+            continue
+        if cell is None:
+            dates.no_dates += 1
+            dates.first_no_date = dates.first_no_date or text
+            continue
+        dates.short_years += cell.short_year
+        kind = cell_evidence(cell)
+        if kind is Evidence.AMBIGUOUS:
+            dates.ambiguous += 1
+            dates.first_ambiguous = dates.first_ambiguous or (row_number, text)
+        elif kind in (Evidence.DAY_FIRST, Evidence.MONTH_FIRST):
+            order = DateOrder.DAY_FIRST if kind is Evidence.DAY_FIRST else DateOrder.MONTH_FIRST
+            dates.proofs[order] += 1
+            if len(dates.proof_rows[order]) < 10:
+                dates.proof_rows[order].append((row_number, text))
+    return dates
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.one_of(dates, st.sampled_from(DATES), cells), max_size=60), chosen=st.none() | orders,
+       default=orders)
+def test_the_date_pass_decides_each_column_as_reading_every_cell_afresh_does(texts, chosen, default):
+    today = date(2026, 12, 1)
+    cells_ = list(enumerate(trimmed(texts)[0], start=2))
+    batched = ColumnDates("Born", today)
+    for start in range(0, len(cells_), 7):  # batches, and texts seen before
+        batched.add_all(cells_[start:start + 7])
+    afresh = counted_afresh("Born", cells_, today)
+    for counted in ("proofs", "proof_rows", "ambiguous", "first_ambiguous", "short_years", "no_dates", "first_no_date"):
+        assert getattr(batched, counted) == getattr(afresh, counted)
+    assert batched.decide(chosen=chosen, default=default) == afresh.decide(chosen=chosen, default=default)
