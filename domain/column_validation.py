@@ -8,7 +8,8 @@ so its problems, their messages and codes are exactly those of the row-by-row pa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import repeat
 from typing import Any
 
 from domain.fast_checks import SLOW, ColumnCheck, column_check, trimmed
@@ -32,10 +33,19 @@ class ColumnValidator:
         # A field with no column that a blank does not satisfy fails every row: all row by row.
         self.usable = None not in self.indexes
 
-    def validate(self, rows: Sequence[Sequence[str]]) -> list[RowOutcome]:
-        """The outcome of each row (its cells as read), in order."""
+    def validate(self, rows: Sequence[Sequence[str]]) -> Iterator[RowOutcome]:
+        """The outcome of each row (its cells as read), in order, each made when it is asked
+        for (so the batch's outcomes are not all kept at once)."""
         if not self.usable:
-            return [self.rows.validate(cells) for cells in rows]
+            return map(self.rows.validate, rows)
+        slow, columns = self._check_columns(rows)
+        by_row = zip(*columns, strict=True) if columns else repeat((), len(rows))
+        return (self.rows.validate(cells) if position in slow else self._fast(cells, decided)
+                for position, (cells, decided) in enumerate(zip(rows, by_row, strict=True)))
+
+    def _check_columns(self, rows: Sequence[Sequence[str]]) -> tuple[set[int], list[list[Any]]]:
+        """The positions of the rows to validate row by row, and each column's values (SLOW
+        where not decided). Counts the apostrophes of the other rows (validate counts its own)."""
         slow = self._misshapen(rows)
         columns: list[list[Any]] = []
         marks: list[tuple[int, list[int]]] = []
@@ -47,14 +57,11 @@ class ColumnValidator:
                 slow.update(position for position, value in enumerate(values) if value is SLOW)
             columns.append(values)
             marks.append((index, marked))
-        by_row = list(zip(*columns, strict=True)) if columns else [()] * len(rows)
-        outcomes = [self.rows.validate(cells) if position in slow else self._fast(cells, decided)
-                    for position, (cells, decided) in enumerate(zip(rows, by_row, strict=True))]
         for index, marked in marks:
-            taken = sum(1 for position in marked if position not in slow)  # slow rows were counted by validate
+            taken = sum(1 for position in marked if position not in slow)
             if taken:
                 self.rows.apostrophes[index] += taken
-        return outcomes
+        return slow, columns
 
     def _misshapen(self, rows: Sequence[Sequence[str]]) -> set[int]:
         """The positions of rows with a value beyond the header's columns."""

@@ -93,7 +93,8 @@ class Processor:
             return
         done_through = self._last_stored_row(record.id)
         rows = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
-        batch: list[tuple[int, list[str]]] = []
+        numbers: list[int] = []
+        batch: list[list[str]] = []  # the cells of the rows numbered `numbers`
         try:
             dates = self._date_decisions(record, spec)
             self._store_date_notices(record, [notice for decision in dates.values() for notice in decision.notices()])
@@ -106,18 +107,19 @@ class Processor:
             for row_number, cells in rows.rows():
                 if row_number < first_row:
                     continue
-                batch.append((row_number, cells))
+                numbers.append(row_number)
+                batch.append(cells)
                 if len(batch) >= VALIDATION_BATCH:
-                    self._store_rows(record, _stored_rows(record.id, batch, columns, stage),
+                    self._store_rows(record, _stored_rows(record.id, numbers, batch, columns, stage),
                                      progress=_share(start, CHECK_START, rows.fraction_done()))
-                    batch = []
+                    numbers, batch = [], []
         except LimitProblem as problem:
             self._fail(record, problem.error().message, ImportErrorCode(problem.code))
             return
         except FileProblem as problem:
             self._fail(record, f"The file cannot be read: {problem.message}.", ImportErrorCode.BAD_FILE)
             return
-        self._store_rows(record, _stored_rows(record.id, batch, columns, stage), progress=CHECK_START)
+        self._store_rows(record, _stored_rows(record.id, numbers, batch, columns, stage), progress=CHECK_START)
         self._finish_validation(record, spec, [*apostrophe_notices(validator), *_decimal_notices(record, spec)])
 
     def _date_decisions(self, record: Import, spec: ImportTypeSpec) -> dict[str, DateDecision]:
@@ -132,16 +134,18 @@ class Processor:
         chosen = ReadOptions.from_json(record.options).date_order
         found = {index: ColumnDates(record.headers[index]) for index in columns}
         source = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
-        batch: list[tuple[int, list[str]]] = []
+        numbers: list[int] = []
+        batch: list[list[str]] = []
         header_row = record.header_row
         for row_number, cells in source.rows():
             if row_number > header_row:
-                batch.append((row_number, cells))
+                numbers.append(row_number)
+                batch.append(cells)
             if len(batch) >= VALIDATION_BATCH:
-                _add_dates(found, batch)
-                batch = []
+                _add_dates(found, numbers, batch)
+                numbers, batch = [], []
                 self._report_progress(record, _share(0, DATE_PASS_SHARE, source.fraction_done()))
-        _add_dates(found, batch)
+        _add_dates(found, numbers, batch)
         return {columns[index]: dates.decide(chosen=chosen, default=default) for index, dates in found.items()}
 
     def _report_progress(self, record: Import, progress: int) -> None:
@@ -406,11 +410,11 @@ def _share(start: int, end: int, fraction: float) -> int:
     return min(end, start + int((end - start) * fraction))
 
 
-def _add_dates(found: dict[int, ColumnDates], rows: list[tuple[int, list[str]]]) -> None:
-    """Count what a batch of rows' cells prove about the order of their date columns (column index -> dates)."""
-    numbers = [row_number for row_number, _ in rows]
+def _add_dates(found: dict[int, ColumnDates], numbers: list[int], rows: list[list[str]]) -> None:
+    """Count what a batch of rows' cells (of the rows numbered `numbers`) prove about the
+    order of their date columns (column index -> dates)."""
     for index, dates in found.items():
-        texts, _ = trimmed([cells[index] if index < len(cells) else "" for _, cells in rows])
+        texts, _ = trimmed([cells[index] if index < len(cells) else "" for cells in rows])
         dates.add_all(zip(numbers, texts, strict=True))
 
 
@@ -423,12 +427,11 @@ def _decimal_notices(record: Import, spec: ImportTypeSpec) -> list[Notice]:
     return [notice] if notice else []
 
 
-def _stored_rows(import_id: uuid.UUID, rows: list[tuple[int, list[str]]], validator: ColumnValidator,
+def _stored_rows(import_id: uuid.UUID, numbers: list[int], rows: list[list[str]], validator: ColumnValidator,
                  stage: ImportTypeSpec | None) -> list[dict[str, Any]]:
-    """The stored rows of a batch of (row number, cells), validated column by column."""
-    outcomes = validator.validate([cells for _, cells in rows])
+    """The stored rows of a batch of rows (their cells; their numbers are `numbers`), validated column by column."""
     return [_row_values(import_id, row_number, cells, outcome, stage)
-            for (row_number, cells), outcome in zip(rows, outcomes, strict=True)]
+            for row_number, cells, outcome in zip(numbers, rows, validator.validate(rows), strict=True)]
 
 
 def _row_values(import_id: uuid.UUID, row_number: int, cells: list[str], outcome: RowOutcome,
