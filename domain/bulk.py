@@ -73,11 +73,14 @@ def _executemany(conn: Connection, table: Table, columns: list[str], rows: Seque
     quote = conn.dialect.identifier_preparer.quote
     statement = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "
                  f"VALUES ({', '.join('?' for _ in columns)})")
-    conn.exec_driver_sql(statement, [
-        tuple(row.get(name) if process is None else process(row.get(name))
-              for name, process in zip(columns, processors, strict=True))
-        for row in rows
-    ])
+    values = [_column_values(rows, name, process) for name, process in zip(columns, processors, strict=True)]
+    conn.exec_driver_sql(statement, list(zip(*values, strict=True)))
+
+
+def _column_values(rows: Sequence[dict[str, Any]], name: str, process: Callable[[Any], Any] | None) -> list[Any]:
+    """One column's values of every row, as the driver takes them (a column at a time: faster than a row at a time)."""
+    values = [row.get(name) for row in rows]
+    return values if process is None else [process(value) for value in values]
 
 
 def _processor(conn: Connection, table: Table, name: str) -> Callable[[Any], Any] | None:

@@ -14,13 +14,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from domain.dates import Evidence, cell_evidence, describe, read_cell
+from domain.dates import Cell, Evidence, cell_evidence, describe, plain_readings, read_cell
 from domain.notices import Control, Notice, NoticeCode
 from domain.options import DateOrder
 from domain.problems import ValueProblem
 
 DATE_NOTICES = frozenset({NoticeCode.DATE_ORDER, NoticeCode.DATE_ORDER_CONFLICT})
 ROWS_LISTED = 10  # the rows that disagree, named in a conflict notice (then "and N more")
+REMEMBERED = 50_000  # distinct cell texts whose reading a column remembers
+# A cell's text read: (a "no date" marker, a two-digit year, what it proves).
+_Reading = tuple[bool, bool, Evidence]
+_NOTHING: _Reading = (False, False, Evidence.NONE)  # a date that proves nothing and is not counted
 _PROVES = {Evidence.DAY_FIRST: DateOrder.DAY_FIRST, Evidence.MONTH_FIRST: DateOrder.MONTH_FIRST}
 _PART_OVER_12 = {DateOrder.DAY_FIRST: "first", DateOrder.MONTH_FIRST: "second"}
 
@@ -66,20 +70,28 @@ class ColumnDates:
     no_dates: int = 0
     first_no_date: str | None = None
 
+    readings: dict[str, _Reading | None] = field(default_factory=dict, repr=False, compare=False)
+
     def add(self, row_number: int, text: str) -> None:
         """Count what the trimmed cell of row `row_number` proves (blank and non-dates prove nothing)."""
-        if not text:
-            return
-        try:
-            cell = read_cell(text, today=self.today)
-        except ValueProblem:
-            return
-        if cell is None:
+        self.add_all([(row_number, text)])
+
+    def add_all(self, cells: Iterable[tuple[int, str]]) -> None:
+        """`add` each (row number, trimmed cell)."""
+        readings = self.readings
+        for row_number, text in cells:
+            if text:
+                reading = readings[text] if text in readings else self._read(text)
+                if reading is not None and reading != _NOTHING:
+                    self._count(row_number, text, reading)
+
+    def _count(self, row_number: int, text: str, reading: _Reading) -> None:
+        no_date, short_year, kind = reading
+        if no_date:
             self.no_dates += 1
             self.first_no_date = self.first_no_date or text
             return
-        self.short_years += cell.short_year
-        kind = cell_evidence(cell)
+        self.short_years += short_year
         if kind is Evidence.AMBIGUOUS:
             self.ambiguous += 1
             self.first_ambiguous = self.first_ambiguous or (row_number, text)
@@ -88,6 +100,15 @@ class ColumnDates:
             self.proofs[order] += 1
             if len(self.proof_rows[order]) < ROWS_LISTED:
                 self.proof_rows[order].append((row_number, text))
+
+    def _read(self, text: str) -> _Reading | None:
+        """What a cell's text says (None: not a date), read once per distinct text (up to REMEMBERED)."""
+        if text in self.readings:
+            return self.readings[text]
+        reading = _reading(text, self.today)
+        if len(self.readings) < REMEMBERED:
+            self.readings[text] = reading
+        return reading
 
     def decide(self, *, chosen: DateOrder | None, default: DateOrder) -> DateDecision:
         """The column's order: proven by its rows, else `chosen` (the import's dateOrder), else `default`."""
@@ -167,6 +188,19 @@ class ColumnDates:
                     f"against {against}: {which}{remedy}.")
         return DateDecision(decision.column, order, decision.message, decision.sample, conflict, listed, count,
                             conflict_sample=f"row {first_row}: {first_text}", proven=decision.proven)
+
+
+def _reading(text: str, today: date) -> _Reading | None:
+    readings = plain_readings(text)
+    if readings is not None:
+        return False, False, cell_evidence(Cell(readings))
+    try:
+        cell = read_cell(text, today=today)
+    except ValueProblem:
+        return None
+    if cell is None:
+        return True, False, Evidence.NONE
+    return False, cell.short_year, cell_evidence(cell)
 
 
 def decide_date_order(column: str, cells: Iterable[tuple[int, str]], *, chosen: DateOrder | None,

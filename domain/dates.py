@@ -43,6 +43,10 @@ _ZERO_DATE = re.compile(r"0{1,4}(?P<zsep>[/.-])0{1,2}(?P=zsep)0{1,4}" + _TIME)
 _SEPARATORS_ONLY = re.compile(r"[/.\-\s]+")
 _MIN_DATE = re.compile(r"(?:0001-0?1-0?1|0?1(?P<msep>[/.-])0?1(?P=msep)0001)" + _TIME)
 _SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+# The commonest cells: a four-digit year, ASCII digits, no time (see plain_readings).
+_PLAIN_YEAR_FIRST = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})")  # 1990-11-05, 1990/11/5
+_PLAIN_YEAR_LAST = re.compile(r"([0-9]{1,2})([-/.])([0-9]{1,2})\2([0-9]{4})")  # 05/11/1990, 5.11.1990
+_FIRST_PLAIN_YEAR = 1000  # earlier years are read_cell's: 0000 and 0001 are "no date" markers
 
 
 class Evidence(str, enum.Enum):
@@ -98,6 +102,21 @@ def read_cell(text: str, *, today: date | None = None) -> Cell | None:
         year = _century(int(match["y"]), today) if short else int(match["y"])
         return Cell({DateOrder.DAY_FIRST: (year, _MONTHS[match["name"].casefold()], int(match["d"]))}, short)
     raise ValueProblem(_not_a_date(text), RowProblemCode.INVALID_DATE)
+
+
+def plain_readings(text: str) -> dict[DateOrder, tuple[int, int, int]] | None:
+    """The readings read_cell gives a cell of the commonest forms (1990-11-05, 05/11/1990: a
+    year of four ASCII digits from 1000, no time), found without trying every form; None
+    for any other cell, which only read_cell reads."""
+    match = _PLAIN_YEAR_FIRST.fullmatch(text)
+    if match is not None:
+        year = int(match[1])
+        return {DateOrder.YEAR_FIRST: (year, int(match[3]), int(match[4]))} if year >= _FIRST_PLAIN_YEAR else None
+    match = _PLAIN_YEAR_LAST.fullmatch(text)
+    if match is None or int(match[4]) < _FIRST_PLAIN_YEAR:
+        return None
+    first, second, year = int(match[1]), int(match[3]), int(match[4])
+    return {DateOrder.DAY_FIRST: (year, second, first), DateOrder.MONTH_FIRST: (year, first, second)}
 
 
 def evidence(text: str) -> Evidence:

@@ -16,6 +16,8 @@ from sqlmodel import Session, col, select
 
 from domain import auto_start
 from domain.bulk import insert_many
+from domain.column_validation import ColumnValidator
+from domain.fast_checks import trimmed
 from domain.date_columns import DATE_NOTICES, ColumnDates, DateDecision
 from domain.chunks import ChunkStep, ImportStep, RollbackStep, StaleWork, run_chunk
 from domain.db import Database
@@ -39,7 +41,7 @@ from domain.status import WORKING, ImportStatus
 from domain.types import ImportTypeSpec, get_type
 from domain.types.base import FieldKind
 from domain.fields import decimal_separator_notice
-from domain.validation import RowOutcome, apostrophe_notices, cell_text
+from domain.validation import RowOutcome, apostrophe_notices
 from domain.writing import is_partial, refusals, row_validator, staged_refusals
 
 log = logging.getLogger(__name__)
@@ -88,29 +90,34 @@ class Processor:
             return
         done_through = self._last_stored_row(record.id)
         rows = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
-        batch: list[dict[str, Any]] = []
+        numbers: list[int] = []
+        batch: list[list[str]] = []  # the cells of the rows numbered `numbers`
         try:
             dates = self._date_decisions(record, spec)
             self._store_date_notices(record, [notice for decision in dates.values() for notice in decision.notices()])
             orders = {name: decision.order for name, decision in dates.items()}
             validator = row_validator(record, spec, partial=is_partial(record), date_orders=orders)
+            columns = ColumnValidator(validator)
             stage = (Stager(record, spec, row_validator(record, spec, partial=False, date_orders=orders))
                      if stages(record, spec) else None)
             start = DATE_PASS_SHARE if dates else 0  # the date pass was the first part of the work
+            first_row = max(record.header_row, done_through) + 1
             for row_number, cells in rows.rows():
-                if row_number <= record.header_row or row_number <= done_through:
+                if row_number < first_row:
                     continue
-                batch.append(_row_values(record.id, row_number, cells, validator.validate(cells), stage))
+                numbers.append(row_number)
+                batch.append(cells)
                 if len(batch) >= VALIDATION_BATCH:
-                    self._store_rows(record, batch, progress=_share(start, CHECK_START, rows.fraction_done()))
-                    batch = []
+                    self._store_rows(record, _stored_rows(record.id, numbers, batch, columns, stage),
+                                     progress=_share(start, CHECK_START, rows.fraction_done()))
+                    numbers, batch = [], []
         except LimitProblem as problem:
             self._fail(record, problem.error().message, ImportErrorCode(problem.code))
             return
         except FileProblem as problem:
             self._fail(record, f"The file cannot be read: {problem.message}.", ImportErrorCode.BAD_FILE)
             return
-        self._store_rows(record, batch, progress=CHECK_START)
+        self._store_rows(record, _stored_rows(record.id, numbers, batch, columns, stage), progress=CHECK_START)
         self._finish_validation(record, spec, [*apostrophe_notices(validator), *_decimal_notices(record, spec)])
 
     def _date_decisions(self, record: Import, spec: ImportTypeSpec) -> dict[str, DateDecision]:
@@ -125,13 +132,18 @@ class Processor:
         chosen = ReadOptions.from_json(record.options).date_order
         found = {index: ColumnDates(record.headers[index]) for index in columns}
         source = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
+        numbers: list[int] = []
+        batch: list[list[str]] = []
+        header_row = record.header_row
         for row_number, cells in source.rows():
-            if row_number <= record.header_row:
-                continue
-            for index, dates in found.items():
-                dates.add(row_number, cell_text(cells, index))
-            if row_number % VALIDATION_BATCH == 0:
+            if row_number > header_row:
+                numbers.append(row_number)
+                batch.append(cells)
+            if len(batch) >= VALIDATION_BATCH:
+                _add_dates(found, numbers, batch)
+                numbers, batch = [], []
                 self._report_progress(record, _share(0, DATE_PASS_SHARE, source.fraction_done()))
+        _add_dates(found, numbers, batch)
         return {columns[index]: dates.decide(chosen=chosen, default=default) for index, dates in found.items()}
 
     def _report_progress(self, record: Import, progress: int) -> None:
@@ -348,6 +360,14 @@ def _share(start: int, end: int, fraction: float) -> int:
     return min(end, start + int((end - start) * fraction))
 
 
+def _add_dates(found: dict[int, ColumnDates], numbers: list[int], rows: list[list[str]]) -> None:
+    """Count what a batch of rows' cells (of the rows numbered `numbers`) prove about the
+    order of their date columns (column index -> dates)."""
+    for index, dates in found.items():
+        texts, _ = trimmed([cells[index] if index < len(cells) else "" for cells in rows])
+        dates.add_all(zip(numbers, texts, strict=True))
+
+
 def _decimal_notices(record: Import, spec: ImportTypeSpec) -> list[Notice]:
     """DECIMAL_SEPARATOR when number columns were read with a decimal comma nobody chose."""
     numbers = [record.headers[index] for index, name in column_indexes(record.mapping).items()
@@ -355,6 +375,13 @@ def _decimal_notices(record: Import, spec: ImportTypeSpec) -> list[Notice]:
     notice = decimal_separator_notice(record.delimiter, ReadOptions.from_json(record.options).decimal_separator,
                                       numbers)
     return [notice] if notice else []
+
+
+def _stored_rows(import_id: uuid.UUID, numbers: list[int], rows: list[list[str]], validator: ColumnValidator,
+                 stage: Stager | None) -> list[dict[str, Any]]:
+    """The stored rows of a batch of rows (their cells; their numbers are `numbers`), validated column by column."""
+    return [_row_values(import_id, row_number, cells, outcome, stage)
+            for row_number, cells, outcome in zip(numbers, rows, validator.validate(rows), strict=True)]
 
 
 def _row_values(import_id: uuid.UUID, row_number: int, cells: list[str], outcome: RowOutcome,

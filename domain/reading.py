@@ -262,16 +262,17 @@ def _numbered_records(
 ) -> Iterator[tuple[int, list[str]]]:
     """Number the csv reader's records, skip blank ones, and turn reading errors into FileProblem."""
     row_number = 0
-    last_row = limits.rows + fmt.header_row
+    last_row, most_columns = limits.rows + fmt.header_row, limits.columns
     try:
         for cells in reader:
             if lines.exhausted:  # the reader had to reach the end of the file to end this record
                 raise FileProblem(f"row {row_number + 1}: a quoted value is never closed (a \" is missing)")
-            blank = not any(cell.strip() for cell in cells)
+            text = "".join(cells)
+            blank = not text or text.isspace()
             row_number += 1
             if row_number > last_row:
                 raise too_many_rows(limits)
-            if len(cells) > limits.columns:
+            if len(cells) > most_columns:
                 raise too_many_columns(row_number, len(cells), limits)
             if not blank:
                 yield row_number, cells

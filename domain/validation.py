@@ -117,7 +117,7 @@ class RowValidator:
         self.headers = list(headers)
         self.mapping = dict(mapping)
         self.columns = {name: index for index, name in self.mapping.items()}
-        orders = date_orders or {}
+        self.date_orders = orders = dict(date_orders or {})
         needed = set(spec.required_given(set(self.columns)))  # a full name stands in for its parts
         checks = [(item.name, self.columns.get(item.name),
                    field_check(item, partial=partial, parse=_date_parser(item, orders),
@@ -150,6 +150,11 @@ class RowValidator:
                 errors.append(self._field_error(name, str(problem), text, problem.code))
         if errors:
             return RowOutcome(errors=errors)
+        return self.complete(values, cells)
+
+    def complete(self, values: dict[str, Any], cells: Sequence[str]) -> RowOutcome:
+        """The outcome of a row whose every cell was taken (`values`, of each field): the match
+        key an update needs, the type's row rules, the row's unique key."""
         if self.partial and all(values.get(name) in (None, "") for name in self.spec.match_keys):
             return RowOutcome(errors=[self._no_match_key()])
         if self.spec.check is not None:
