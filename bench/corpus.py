@@ -257,7 +257,7 @@ def corpus(samples: Path = SAMPLES) -> list[Path]:
 def main() -> None:
     from starlette.testclient import TestClient
 
-    from domain.auth import issue_token
+    from domain.accounts.auth import issue_token
     from domain.settings import Settings
     from graph.app import create_app
 

@@ -26,11 +26,11 @@ from sqlalchemy import Engine, event
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.data import write_clients_csv
-from domain.auth import Principal, authenticate, issue_token
+from domain.accounts.auth import Principal, authenticate, issue_token
 from domain.db import Database
 from domain.models import Import, ImportMode
 from domain.ports import ListQueue, NoProgressPublisher
-from domain.processing import Processor
+from domain.pipeline.processing import Processor
 from domain.services import ImportService, Upload
 from domain.settings import Settings
 

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from domain.auth import Principal
+from domain.accounts.auth import Principal
 from domain.errors import BadInput, IdempotencyConflict
 from domain.models import IdempotencyKey, as_utc, utcnow
 

@@ -162,7 +162,7 @@ class ImportRow(SQLModel, table=True):
     match_key: str | None = Field(default=None, max_length=320)
     record_id: int | None = None  # the record an update changed
     before: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # that record as it was, for rollback
-    # A valid STORE row's record columns as validation decided them (domain/staging.py).
+    # A valid STORE row's record columns as validation decided them (domain/pipeline/staging.py).
     staged: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 

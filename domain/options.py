@@ -2,7 +2,7 @@
 the date order of ambiguous date columns, the encoding, the header row, the decimal
 separator. None means "decide from the file" (and say so in a notice). They are stored on
 the import (its `options` JSON) with what else the person asked at upload: whether to start
-it by itself once validated (`auto_start`, domain/auto_start.py)."""
+it by itself once validated (`auto_start`, domain/pipeline/auto_start.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import enum
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from domain.auto_start import AutoStart
+from domain.pipeline.auto_start import AutoStart
 
 
 class DateOrder(str, enum.Enum):

@@ -17,14 +17,14 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from domain.auth import Principal
+from domain.accounts.auth import Principal
 from domain.db import Database
 from domain.errors import BadInput
 from domain.models import Import, ImportRow, RowStatus
-from domain.problems import RowProblemCode
-from domain.access import owned_import
-from domain.types import get_type
-from domain.validation import FORMULA_STARTS
+from domain.rules.problems import RowProblemCode
+from domain.accounts.access import owned_import
+from domain.rules.types import get_type
+from domain.rules.validation import FORMULA_STARTS
 
 MAX_PAGE = 500
 # What neutralise() quotes: a formula's start (validation's cell_text takes that quote off

@@ -13,31 +13,32 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from domain.sources import FileSource
-from domain.access import owned_import, require_role
-from domain.auth import Principal
+from domain.files.sources import FileSource
+from domain.accounts.access import owned_import, require_role
+from domain.accounts.auth import Principal
 from domain.db import Database
 from domain.errors import BadFile, BadInput
-from domain import auto_start, idempotency
+from domain import idempotency
+from domain.pipeline import auto_start
 from domain.idempotency import CREATE_IMPORT, START_IMPORT, HashingReader, KeyTaken, checked_key
-from domain.files import READING_NOTICES, Examined, FileProblem, ReadOptionProblem, examine, header, reading_notices
-from domain.encodings import codec_name
+from domain.files.formats import READING_NOTICES, Examined, FileProblem, ReadOptionProblem, examine, header, reading_notices
+from domain.files.encodings import codec_name
 from domain.logs import note
 from domain.limits import FileLimits
-from domain.lifecycle import begin_rollback, finish_rollback, is_waiting, move
-from domain.mapping import checked_mapping, mapping_notices, propose_mapping
+from domain.pipeline.lifecycle import begin_rollback, finish_rollback, is_waiting, move
+from domain.rules.mapping import checked_mapping, mapping_notices, propose_mapping
 from domain.notices import NoticeCode, merge_notices
-from domain.mappings import saved_entries
+from domain.rules.saved_mappings import saved_entries
 from domain.options import ReadOptions
 from domain.models import Import, ImportMode, ImportRow, Role, RowStatus
 from domain.ports import ProgressPublisher, TaskQueue
-from domain.rows import has_rows
-from domain.scheduling import enqueue_started, lanes_for, promote_waiting, start_validated
+from domain.pipeline.rows import has_rows
+from domain.pipeline.scheduling import enqueue_started, lanes_for, promote_waiting, start_validated
 from domain.settings import Settings
 from domain.status import ImportStatus, check_move
-from domain.storage import Received, open_upload, upload_storage
-from domain.types import get_type
-from domain.types.base import ImportTypeSpec
+from domain.files.storage import Received, open_upload, upload_storage
+from domain.rules.types import get_type
+from domain.rules.types.base import ImportTypeSpec
 
 MappingEntries = Sequence[tuple[str, str | None]]
 
@@ -82,7 +83,7 @@ class ImportService:
         BadFile when the file cannot be read (nothing is kept), BadInput for a bad type,
         mapping or option (an unknown encoding, a header row that is blank or past the end).
         With `options.auto_start`, the import starts by itself when validation ends, if the
-        request's conditions hold (domain/auto_start.py); a remap keeps the request.
+        request's conditions hold (domain/pipeline/auto_start.py); a remap keeps the request.
         With `idempotency_key`, a repeat of a request that created an import (same key, same
         file and arguments) returns that import as it is now and keeps nothing of its own;
         IdempotencyConflict when the key came with a different request.

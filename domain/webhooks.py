@@ -27,18 +27,18 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, event, inspect
 from sqlmodel import Session, col, select
 
-from domain.access import require_role
-from domain.auth import Principal
+from domain.accounts.access import require_role
+from domain.accounts.auth import Principal
 from domain.db import Database
 from domain.errors import BadInput, NotFound
-from domain.lifecycle import summary
-from domain.mapping import missing_required
+from domain.pipeline.lifecycle import summary
+from domain.rules.mapping import missing_required
 from domain.models import Import, ImportMode, Role, Webhook, WebhookDelivery, as_utc, utcnow
 from domain.options import ReadOptions
 from domain.ports import WebhookQueue
 from domain.settings import Settings
 from domain.status import ImportStatus
-from domain.types import get_type
+from domain.rules.types import get_type
 
 log = logging.getLogger(__name__)
 

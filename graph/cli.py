@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from domain.auth import TokenInfo, has_organisation, issue_token, list_tokens, revoke_token
+from domain.accounts.auth import TokenInfo, has_organisation, issue_token, list_tokens, revoke_token
 from domain.errors import BadInput
 from domain.db import Database
 from domain.logs import configure_logging

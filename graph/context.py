@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
-from domain.auth import Principal, authenticate
+from domain.accounts.auth import Principal, authenticate
 from domain.db import Database
 from domain.models import User
 from domain.services import ImportService

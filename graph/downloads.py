@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from domain import queries
-from domain.auth import authenticate
+from domain.accounts.auth import authenticate
 from domain.db import is_outage
 from domain.errors import DomainError, NotFound
 from graph.context import Services

@@ -9,8 +9,8 @@ import strawberry
 from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
-from domain.auto_start import AutoStart
-from domain.auto_start import CommitPolicy as DomainCommitPolicy
+from domain.pipeline.auto_start import AutoStart
+from domain.pipeline.auto_start import CommitPolicy as DomainCommitPolicy
 from domain.errors import BadInput, NotFound
 from domain.queries import ImportFilter
 from domain.options import DateOrder as DomainDateOrder

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import strawberry
 
-from domain.mappings import create_mapping, save_mapping
+from domain.rules.saved_mappings import create_mapping, save_mapping
 from domain.options import DateOrder as DomainDateOrder
 from domain.options import ReadOptions
-from domain.organisations import update_organisation_settings
+from domain.accounts.organisations import update_organisation_settings
 from domain.services import Upload
 from graph.context import Info
 from graph.inputs import (DATE_ORDER_HELP, DECIMAL_HELP, ENCODING_HELP, HEADER_ROW_HELP, START_IDEMPOTENCY_HELP,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import strawberry
 
 from domain import queries
-from domain.types import IMPORT_TYPES
+from domain.rules.types import IMPORT_TYPES
 from graph.context import Info
 from graph.limits import page_size
 from graph.inputs import ImportFilterInput, import_id
 from graph.threads import call
-from domain.mappings import list_mappings
-from domain.organisations import organisation_settings
+from domain.rules.saved_mappings import list_mappings
+from domain.accounts.organisations import organisation_settings
 from graph.webhooks import Webhook, webhooks
 from graph.types import (ImportConnection, ImportEdge, ImportKind, ImportObject, ImportTypeInfo, OrganisationSettings,
                          PageInfo, SavedMapping)

@@ -9,7 +9,7 @@ import strawberry
 
 from domain import queries
 from domain.db import is_outage
-from domain.scheduling import position_in_queue
+from domain.pipeline.scheduling import position_in_queue
 from domain.status import SETTLED, ImportStatus
 from graph.context import Info
 from graph.inputs import import_id

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from domain.queries import neutralise
-from domain.types import IMPORT_TYPES
+from domain.rules.types import IMPORT_TYPES
 
 
 async def template(request: Request) -> Response:

@@ -11,22 +11,22 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from domain import models, queries
-from domain.lifecycle import summary
-from domain.mapping import missing_required
+from domain.pipeline.lifecycle import summary
+from domain.rules.mapping import missing_required
 from domain.models import as_utc
-from domain.samples import column_samples
-from domain.scheduling import position_in_queue
+from domain.files.samples import column_samples
+from domain.pipeline.scheduling import position_in_queue
 from domain.errors import ImportErrorCode as DomainImportErrorCode
 from domain.notices import Control as DomainControl
-from domain.auto_start import CommitPolicy as DomainCommitPolicy
+from domain.pipeline.auto_start import CommitPolicy as DomainCommitPolicy
 from domain.notices import Notice as DomainNotice
 from domain.notices import NoticeCode as DomainNoticeCode
 from domain.options import DateOrder as DomainDateOrder
-from domain.organisations import OrganisationSettings as DomainOrganisationSettings
+from domain.accounts.organisations import OrganisationSettings as DomainOrganisationSettings
 from domain.options import ReadOptions
-from domain.problems import RowProblemCode as DomainRowProblemCode
+from domain.rules.problems import RowProblemCode as DomainRowProblemCode
 from domain.status import ImportStatus as DomainImportStatus
-from domain.types import IMPORT_TYPES, FieldSpec, ImportTypeSpec
+from domain.rules.types import IMPORT_TYPES, FieldSpec, ImportTypeSpec
 from graph.context import Info
 from graph.limits import page_size
 from graph.threads import call

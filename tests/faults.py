@@ -12,7 +12,7 @@ import httpx2 as httpx
 
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from tests.helpers import Subscription, client_csv, data_of, gql, start, upload
 from tests.processes import wait_for
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from domain.auth import Principal, authenticate
+from domain.accounts.auth import Principal, authenticate
 from domain.models import Client, Import, ImportMode
 from domain.options import ReadOptions
 from domain.services import ImportService, Upload

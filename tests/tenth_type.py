@@ -4,7 +4,7 @@ Leads (people who asked about membership) are written to the clients table.
 """
 
 from domain.models import Client
-from domain.types.base import FieldKind, FieldSpec, ImportTypeSpec
+from domain.rules.types.base import FieldKind, FieldSpec, ImportTypeSpec
 
 
 def _record(values):  # noqa: ANN202

@@ -530,7 +530,7 @@ def validated_imports(data_dir: Path, files: dict[str, str]) -> tuple[str, list[
     """A token and the ids of `files` uploaded and validated, in a server run in this process."""
     from starlette.testclient import TestClient
 
-    from domain.auth import issue_token
+    from domain.accounts.auth import issue_token
     from domain.settings import Settings
     from graph.app import create_app
     from tests.helpers import data_of, settle, upload

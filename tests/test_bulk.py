@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
-from domain.bulk import insert_many
+from domain.pipeline.bulk import insert_many
 from domain.db import Database
 from domain.models import Client, Import, ImportRow, Organisation, Package, User, utcnow
 from tests.services import postgres_database

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from domain.auth import Principal, authenticate, issue_token
+from domain.accounts.auth import Principal, authenticate, issue_token
 from domain.db import Database
 from domain.models import Client, Import, ImportMode
 from domain.ports import ListQueue, NoProgressPublisher
-from domain.processing import Processor
+from domain.pipeline.processing import Processor
 from domain.services import ImportService, Upload
 from domain.settings import Settings
 from tests.helpers import client_csv

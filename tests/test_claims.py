@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.db import Database
 from domain.settings import Settings
 from graph.app import create_app

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from graph.cli import _parser
 from tests.helpers import gql
 from tests.processes import free_port

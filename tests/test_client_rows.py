@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import select
 
 from domain.models import Client
-from domain.types import get_type
-from domain.validation import RowValidator
+from domain.rules.types import get_type
+from domain.rules.validation import RowValidator
 from tests.helpers import CLIENT_HEADER, data_of, settle, start, upload
 
 HEADERS = ["First Name", "Surname", "E-mail", "Phone", "DOB", "Newsletter", "Notes", "Ref"]

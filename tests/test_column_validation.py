@@ -19,15 +19,15 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.column_validation import ColumnValidator
-from domain.fast_checks import SLOW, trimmed
-from domain.date_columns import ColumnDates
-from domain.dates import Evidence, cell_evidence, plain_readings, read_cell
+from domain.rules.column_validation import ColumnValidator
+from domain.rules.fast_checks import SLOW, trimmed
+from domain.rules.date_columns import ColumnDates
+from domain.rules.dates import Evidence, cell_evidence, plain_readings, read_cell
 from domain.models import Client
 from domain.options import DateOrder
-from domain.problems import ValueProblem
-from domain.types import FieldKind, FieldSpec, ImportTypeSpec, get_type
-from domain.validation import RowValidator
+from domain.rules.problems import ValueProblem
+from domain.rules.types import FieldKind, FieldSpec, ImportTypeSpec, get_type
+from domain.rules.validation import RowValidator
 
 EVERY_KIND = ImportTypeSpec(
     name="every_kind",

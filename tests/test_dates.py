@@ -1,5 +1,5 @@
 """Date cells as exports write them, and each date column's order decided from its cells.
-Pure tests: domain.dates, domain.date_columns, merge_notices and RowValidator's date check."""
+Pure tests: domain.rules.dates, domain.rules.date_columns, merge_notices and RowValidator's date check."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from datetime import date
 
 import pytest
 
-from domain.date_columns import DATE_NOTICES, ColumnDates, decide_date_order, orders_from_notices
-from domain.dates import Evidence, evidence, read_date
-from domain.fields import parse_date
+from domain.rules.date_columns import DATE_NOTICES, ColumnDates, decide_date_order, orders_from_notices
+from domain.rules.dates import Evidence, evidence, read_date
+from domain.rules.fields import parse_date
 from domain.notices import Control, Notice, NoticeCode, merge_notices
 from domain.options import DateOrder
-from domain.problems import RowProblemCode, ValueProblem
-from domain.types import get_type
-from domain.validation import RowValidator
+from domain.rules.problems import RowProblemCode, ValueProblem
+from domain.rules.types import get_type
+from domain.rules.validation import RowValidator
 
 TODAY = date(2026, 12, 1)
 DAY, MONTH, YEAR = DateOrder.DAY_FIRST, DateOrder.MONTH_FIRST, DateOrder.YEAR_FIRST

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.decisions import Change, Create, EarlierRow, Fail, Refusal, Stored, decide
+from domain.rules.decisions import Change, Create, EarlierRow, Fail, Refusal, Stored, decide
 from domain.models import ImportMode
 
 STORE, UPDATE, UPSERT = ImportMode.STORE, ImportMode.UPDATE, ImportMode.UPSERT

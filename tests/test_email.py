@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.fields import common_email, full_email_check, parse_email
+from domain.rules.fields import common_email, full_email_check, parse_email
 
 VALID = [
     "ada@example.com",

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from domain.encodings import SAMPLE_BYTES, _scan, codec_name, detect_encoding
+from domain.files.encodings import SAMPLE_BYTES, _scan, codec_name, detect_encoding
 from domain.errors import BadInput
 from domain.options import ReadOptions
-from domain.reading import detect_format, open_rows
+from domain.files.reading import detect_format, open_rows
 from tests.helpers import data_of, settle, upload
 from tests.reading_cases import EXPORTS, create, export, imported_clients, notices_of, principal, service, stored
 

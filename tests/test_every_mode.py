@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from domain.types import IMPORT_TYPES
+from domain.rules.types import IMPORT_TYPES
 from tests.helpers import client_csv, data_of, error_code, gql, rollback, settle, start, upload
 
 SAMPLES = Path(__file__).parent / "samples"

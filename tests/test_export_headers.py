@@ -51,9 +51,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from domain.mapping import mapping_notices
+from domain.rules.mapping import mapping_notices
 from domain.models import Client, RetailProduct
-from domain.types import get_type
+from domain.rules.types import get_type
 from tests.helpers import data_of, gql, settle, start, upload
 
 EXPORTS = Path(__file__).parent / "samples" / "exports"

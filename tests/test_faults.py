@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.settings import Settings
 from graph.app import create_app
 from tests.faults import STORAGES, ImportUnderTest, fault_csv, held_import, start_import

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.db import Database
 from domain.settings import Settings
 from tests.faults import STORAGES, ImportUnderTest

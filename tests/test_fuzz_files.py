@@ -20,10 +20,10 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from domain.errors import DomainError
-from domain.files import FileProblem, detect, header, reader
-from domain.mapping import propose_mapping
-from domain.types import IMPORT_TYPES, FieldKind, ImportTypeSpec
-from domain.validation import RowOutcome, RowValidator
+from domain.files.formats import FileProblem, detect, header, reader
+from domain.rules.mapping import propose_mapping
+from domain.rules.types import IMPORT_TYPES, FieldKind, ImportTypeSpec
+from domain.rules.validation import RowOutcome, RowValidator
 
 FUZZ = settings(
     max_examples=300, derandomize=True, database=None, deadline=None,

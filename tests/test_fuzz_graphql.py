@@ -19,7 +19,7 @@ from schemathesis import GenerationMode
 from schemathesis.graphql import nodes
 from starlette.testclient import TestClient
 
-from domain.types import IMPORT_TYPES
+from domain.rules.types import IMPORT_TYPES
 from tests.helpers import auth, client_csv, data_of, gql, settle, start, upload
 
 CASES_PER_OPERATION = {GenerationMode.POSITIVE: 80, GenerationMode.NEGATIVE: 40}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.db import Database
 from domain.settings import Settings
 from tests.helpers import client_csv, data_of, upload

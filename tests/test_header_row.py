@@ -10,10 +10,10 @@ import pytest
 from openpyxl import Workbook
 
 from domain.errors import BadInput, InvalidTransition
-from domain.files import examine, header, reader
-from domain.header_row import find_header_row
+from domain.files.formats import examine, header, reader
+from domain.files.header_row import find_header_row
 from domain.options import DateOrder, ReadOptions
-from domain.types import get_type
+from domain.rules.types import get_type
 from tests.helpers import data_of, settle, start, upload
 from tests.reading_cases import (EXPORTS, create, export, imported_clients, notices_of, principal, row_errors, service,
                                  stored)

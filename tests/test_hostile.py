@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.models import Client
 from domain.settings import Settings
 from graph.app import create_app

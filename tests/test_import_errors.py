@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.models import Client
 from graph.app import create_app
 from tests.helpers import CLIENT_HEADER, IMPORT_FIELDS, auth, data_of, gql, settle, start, upload

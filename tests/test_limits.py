@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.settings import LIMIT_VARIABLES, Settings
 from graph.app import create_app
 from tests.helpers import CLIENT_HEADER, auth, client_csv, data_of, gql, settle, upload
@@ -250,7 +250,7 @@ def test_subscriptions_over_the_limit_per_user_are_refused_and_a_closed_one_free
 
 
 def test_an_open_subscription_ends_unauthenticated_once_its_token_is_revoked(tmp_path):
-    from domain.auth import revoke_token
+    from domain.accounts.auth import revoke_token
 
     settings = Settings(data_dir=tmp_path / "data")
     with TestClient(create_app(settings, run_worker=False)) as client:  # the import stays VALIDATING

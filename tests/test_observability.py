@@ -20,7 +20,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.db import Database
 from domain.logs import log_handler
 from domain.models import Import

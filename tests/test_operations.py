@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.settings import Settings
 from graph.app import create_app
 from graph.cli import main

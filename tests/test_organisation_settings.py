@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from tests.helpers import data_of, error_code, gql
 
 READ = "{ organisationSettings { name dateOrder } }"

@@ -11,7 +11,7 @@ from pathlib import Path
 import redis
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.ports import NoProgressPublisher
 from domain.settings import Settings
 from graph.app import create_app

@@ -12,14 +12,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # the project is not installed in the venv
     sys.path.insert(0, str(ROOT))
 
-from domain.reading import (  # noqa: E402
+from domain.files.reading import (  # noqa: E402
     FileFormat,
     FileProblem,
     RowReader,
     detect_format,
     open_rows,
 )
-from domain.files import header as read_header  # noqa: E402
+from domain.files.formats import header as read_header  # noqa: E402
 
 
 def write(tmp_path: Path, data: bytes | str, name: str = "upload.csv") -> Path:

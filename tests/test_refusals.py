@@ -186,7 +186,7 @@ def test_an_unexpected_error_is_masked_with_an_id_that_is_logged(caplog):
 
 
 def test_a_viewer_may_read_but_not_create_start_or_roll_back(client, db, token, validated_import):
-    from domain.auth import issue_token
+    from domain.accounts.auth import issue_token
 
     viewer = issue_token(db, organisation="Spa One", email="reader@spa-one.test", role="viewer").token
     result = upload(client, client_csv(1), token=viewer)

@@ -14,7 +14,7 @@ from dramatiq.errors import BrokerConnectionError
 from sqlalchemy import event
 from sqlmodel import func, select
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.db import Database
 from domain.models import Client
 from domain.settings import Settings

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from tests.helpers import IMPORT_FIELDS, data_of, error_code, gql, settle, upload
 
 EXPORT = b"Forename,Family,Mail,Tel\nAda,Lovelace,ada@example.com,+44 1234 5678\n"

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import func, select
 from starlette.testclient import TestClient
 
-from domain.auth import authenticate, issue_token
+from domain.accounts.auth import authenticate, issue_token
 from domain.models import Client, Import
 from domain.settings import Settings
 from graph.app import create_app

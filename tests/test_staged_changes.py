@@ -1,4 +1,4 @@
-"""UPDATE and UPSERT written set-based (rows staged at validation: domain/staged_changes.py)
+"""UPDATE and UPSERT written set-based (rows staged at validation: domain/pipeline/staged_changes.py)
 do what the row-by-row path does: the same records, problems and counts, and the same
 records again after a rollback.
 

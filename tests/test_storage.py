@@ -22,8 +22,8 @@ from bench.corpus import corpus, run_file
 from domain.db import Database
 from domain.models import Client, Import, ImportRow, UploadChunk
 from domain.settings import Settings, SettingsError, UploadStorageKind
-from domain.storage import DatabaseStorage, open_upload
-from domain.storage.database import CHUNK_BYTES, LOCATION
+from domain.files.storage import DatabaseStorage, open_upload
+from domain.files.storage.database import CHUNK_BYTES, LOCATION
 from tests.helpers import CLIENT_HEADER, data_of, error_code, gql, rollback, settle, start, upload
 from tests.test_xlsx import workbook
 

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.models import Client
 from domain.settings import Settings, UploadStorageKind
 from graph.app import create_app

@@ -37,7 +37,7 @@ from sqlmodel import SQLModel
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token, revoke_token
+from domain.accounts.auth import issue_token, revoke_token
 from domain.db import Database
 from domain.settings import Settings
 from graph.schema import build_schema

@@ -14,7 +14,7 @@ import httpx2 as httpx
 import pytest
 from sqlmodel import select
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.db import Database
 from domain.models import Client
 from domain.settings import Settings
@@ -22,7 +22,7 @@ from domain.settings import Settings
 RUNNER = """
 import sys
 from pathlib import Path
-from domain.types import IMPORT_TYPES
+from domain.rules.types import IMPORT_TYPES
 from tests.tenth_type import LEAD
 IMPORT_TYPES[LEAD.name] = LEAD  # the registry line a new type module adds
 import uvicorn

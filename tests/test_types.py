@@ -21,7 +21,7 @@ from domain.models import (
     SessionType,
     Voucher,
 )
-from domain.types import (
+from domain.rules.types import (
     IMPORT_TYPES,
     FieldKind,
     FieldSpec,

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.fields import (
+from domain.rules.fields import (
     decimal_separator_for,
     decimal_separator_notice,
     parse_consent,
@@ -17,13 +17,13 @@ from domain.fields import (
     parse_phone,
     parser_for,
 )
-from domain.mapping import header_key, mapping_notices, missing_required, propose_mapping
+from domain.rules.mapping import header_key, mapping_notices, missing_required, propose_mapping
 from domain.notices import Control, NoticeCode
-from domain.problems import RowProblemCode, ValueProblem
-from domain.types import FieldKind, FieldSpec, get_type
-from domain.types.base import Refusal, header_words
-from domain.types.client import split_full_name
-from domain.validation import RowValidator
+from domain.rules.problems import RowProblemCode, ValueProblem
+from domain.rules.types import FieldKind, FieldSpec, get_type
+from domain.rules.types.base import Refusal, header_words
+from domain.rules.types.client import split_full_name
+from domain.rules.validation import RowValidator
 
 CLIENT = get_type("client")
 PRICE = FieldSpec("price", "Price", FieldKind.MONEY, minimum=0, maximum=9_999_999_999)

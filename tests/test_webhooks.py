@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.settings import Settings, SettingsError
 from graph.app import create_app
 from tests.helpers import client_csv, data_of, error_code, gql, settle, start, upload

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import func, select
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.db import Database
 from domain.models import Client
 from domain.settings import Settings

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from sqlmodel import func, select
 from starlette.testclient import TestClient
 
-from domain.auth import issue_token
+from domain.accounts.auth import issue_token
 from domain.models import Client, Import
 from graph.app import create_app
 from tests.helpers import client_csv, data_of, rollback, settle, start, upload

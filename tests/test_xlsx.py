@@ -67,7 +67,7 @@ def test_an_xlsx_file_is_read_with_dates_numbers_and_text_as_a_person_expects(cl
 
 
 def test_xlsx_cells_become_the_text_a_spreadsheet_shows(tmp_path):
-    from domain.files import detect, header, reader
+    from domain.files.formats import detect, header, reader
 
     path = tmp_path / "book.xlsx"
     path.write_bytes(workbook([["Ada", "Lovelace", "ada@example.com", None, datetime(1990, 11, 5), True, "00123"],
@@ -80,7 +80,7 @@ def test_xlsx_cells_become_the_text_a_spreadsheet_shows(tmp_path):
 
 
 def test_a_formula_gives_the_value_excel_computed(tmp_path):
-    from domain.files import detect, reader
+    from domain.files.formats import detect, reader
 
     content = with_cached_formula(workbook([["Ada", "Lovelace", "placeholder", None, None, None, None]]),
                                   "C2", 'LOWER("ADA@EXAMPLE.COM")', "ada@example.com")

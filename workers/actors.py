@@ -10,7 +10,7 @@ from typing import Any, ParamSpec
 import dramatiq
 from dramatiq.middleware import CurrentMessage
 
-from domain.processing import Processor
+from domain.pipeline.processing import Processor
 from domain.webhooks import DeliveryFailed, WebhookSender
 from workers.queue import ActorName
 

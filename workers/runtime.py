@@ -9,7 +9,7 @@ from dramatiq import Worker
 
 from domain.db import Database
 from domain.ports import ProgressPublisher
-from domain.processing import Processor
+from domain.pipeline.processing import Processor
 from domain.settings import Settings
 from domain.webhooks import WebhookSender, watch_status_changes
 from workers.actors import Actors, declare_actors

@@ -1,0 +1,1 @@
+"""Organisations, users, tokens and roles: who may touch what."""
