@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from domain.accounts.auth import TokenInfo, has_organisation, issue_token, list_tokens, revoke_token
 from domain.errors import BadInput
 from domain.db import Database
+from domain.heap import settle_after_start
 from domain.logs import configure_logging
 from domain.settings import Settings, SettingsError
 
@@ -174,6 +175,7 @@ def _serve(args: argparse.Namespace) -> int:
     db.dispose()
     _warn_missing_browser_files(graphiql=settings.graphiql)
     app = create_app(settings, run_worker=not args.no_worker)
+    settle_after_start()
     # uvicorn's lines go through our handler; the app writes the access lines (with request ids).
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=None, access_log=False)
     return 0

@@ -8,6 +8,7 @@ watchers poll the database.
 """
 
 from domain.db import Database
+from domain.heap import settle_after_start
 from domain.logs import configure_logging
 from domain.settings import Settings
 from workers.broker import add_worker_metrics
@@ -23,3 +24,4 @@ if settings.log_format == "json":
     configure_logging("json")
 if settings.worker_metrics_port:
     add_worker_metrics(broker)
+settle_after_start()
