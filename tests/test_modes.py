@@ -15,9 +15,12 @@ ORIGINAL = HEADER + (
 )
 
 
-def run_import(client, token, content: str, mode: str) -> dict:
+def run_import(client, token, content: str, mode: str, *, before_start=None) -> dict:
+    """Upload, validate and import `content`; `before_start(import_id)` runs once it is VALIDATED."""
     created = data_of(upload(client, content.encode(), token=token, mode=mode))["createImport"]
     assert settle(client, token, created["id"])["status"] == "VALIDATED"
+    if before_start:
+        before_start(created["id"])
     data_of(start(client, token, created["id"]))
     final = settle(client, token, created["id"])
     assert final["status"] == "IMPORTED"

@@ -16,7 +16,8 @@ from sqlalchemy import null
 from sqlmodel import select, update
 
 from domain.models import Client, Import, ImportRow
-from tests.helpers import data_of, gql, rollback, settle, start, upload
+from tests.helpers import data_of, gql
+from tests.test_modes import run_import, undo
 
 HEADER = "first_name,last_name,email,phone,date_of_birth,marketing_opt_in,notes\n"
 STORED = HEADER + (
@@ -43,24 +44,6 @@ def unstage(db, import_id: str) -> None:
     with db.write() as session:
         session.connection().execute(update(ImportRow).where(ImportRow.import_id == uuid.UUID(import_id))
                                      .values(staged=null()))
-
-
-def run_import(client, token, content: str, mode: str, *, before_start=None) -> dict:
-    created = data_of(upload(client, content.encode(), token=token, mode=mode))["createImport"]
-    assert settle(client, token, created["id"])["status"] == "VALIDATED"
-    if before_start:
-        before_start(created["id"])
-    data_of(start(client, token, created["id"]))
-    final = settle(client, token, created["id"])
-    assert final["status"] == "IMPORTED", final
-    return final
-
-
-def undo(client, token, import_id: str) -> dict:
-    data_of(rollback(client, token, import_id))
-    final = settle(client, token, import_id)
-    assert final["status"] == "ROLLED_BACK", final
-    return final
 
 
 def problems(client, token, import_id: str) -> list[tuple[int, str]]:

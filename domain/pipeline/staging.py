@@ -165,7 +165,7 @@ def _exists(record: Import, spec: ImportTypeSpec, row_number: int, name: str, va
     label = spec.field(name).label.lower()
     noun = spec.label.lower().rstrip("s")
     return {"rid": row_number, "errors": [{
-        "column": _column_of(record, name), "field": name, "value": value, "code": RowProblemCode.ALREADY_EXISTS.value,
+        "column": column_of(record, name), "field": name, "value": value, "code": RowProblemCode.ALREADY_EXISTS.value,
         "record_id": record_id,
         "message": f"A {noun} with {label} {value} already exists (record {record_id}); "
                    "import it in UPDATE or UPSERT mode to change it",
@@ -209,12 +209,13 @@ def _repeat(record: Import, spec: ImportTypeSpec, name: str, value: str, row_num
             first: int) -> dict[str, Any]:
     label = spec.field(name).label.lower()
     return {"rid": row_number, "errors": [{
-        "column": _column_of(record, name), "field": name, "value": value,
+        "column": column_of(record, name), "field": name, "value": value,
         "code": RowProblemCode.DUPLICATE_IN_FILE.value,
         "message": f"The same {label} is already on row {first} of this file"}]}
 
 
-def _column_of(record: Import, name: str) -> str | None:
+def column_of(record: Import, name: str) -> str | None:
+    """The header of the column mapped to field `name`."""
     return next((entry["column"] for entry in record.mapping if entry["field"] == name), None)
 
 

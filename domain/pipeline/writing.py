@@ -27,7 +27,7 @@ from domain.models import Import, ImportMode, ImportRow, RowStatus, as_utc, tabl
 from domain.rules.problems import RowProblemCode
 from domain.pipeline.rows import ClaimedRow
 from domain.pipeline import staged_changes
-from domain.pipeline.staging import changed_columns, clashes, insert_staged, is_staged, json_value, stages, with_defaults
+from domain.pipeline.staging import changed_columns, column_of, clashes, insert_staged, is_staged, json_value, stages, with_defaults
 from domain.rules.types import ImportTypeSpec
 from domain.rules.types.base import FieldKind
 from domain.rules.validation import RowValidator, cell_text
@@ -488,10 +488,6 @@ def _failure(row: ClaimedRow, column: str | None, field_name: str | None, value:
             "errors": [{"column": column, "field": field_name, "value": value, "message": message, "code": code.value}]}
 
 
-def _column_of(record: Import, field_name: str) -> str | None:
-    return next((e["column"] for e in record.mapping if e["field"] == field_name), None)
-
-
 def _refused(row: ClaimedRow, record: Import, spec: ImportTypeSpec, values: dict[str, Any],
              decision: Fail) -> dict[str, Any]:
     """The failure of a row `decide` refused, in words and with its code."""
@@ -501,13 +497,13 @@ def _refused(row: ClaimedRow, record: Import, spec: ImportTypeSpec, values: dict
             else next(n for n in spec.match_keys if values.get(n) not in (None, "")))
     label = spec.field(name).label.lower()
     if isinstance(decision.holder, EarlierRow):
-        return _failure(row, _column_of(record, name), name, values[name],
+        return _failure(row, column_of(record, name), name, values[name],
                         f"The same {label} is already on row {decision.holder.row_number} of this file",
                         RowProblemCode.DUPLICATE_IN_FILE)
     assert isinstance(decision.holder, Stored)
     record_id = decision.holder.id
     noun = spec.label.lower().rstrip("s")
-    failure = _failure(row, _column_of(record, name), name, values[name],
+    failure = _failure(row, column_of(record, name), name, values[name],
                        f"A {noun} with {label} {values[name]} already exists (record {record_id}); "
                        "import it in UPDATE or UPSERT mode to change it", RowProblemCode.ALREADY_EXISTS)
     failure["errors"][0]["record_id"] = record_id
@@ -525,5 +521,5 @@ def _not_found(row: ClaimedRow, record: Import, spec: ImportTypeSpec, values: di
     name = next((n for n in spec.match_keys if values.get(n) not in (None, "")), spec.unique_field)
     label = spec.field(name).label.lower()
     noun = spec.label.lower().rstrip("s")
-    return _failure(row, _column_of(record, name), name, values.get(name),
+    return _failure(row, column_of(record, name), name, values.get(name),
                     f"No {noun} with {label} {values.get(name)} to update", RowProblemCode.NOT_FOUND)
