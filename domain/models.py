@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, LargeBinary, Numeric, Table, Text, UniqueConstraint, inspect
+from sqlalchemy import JSON, BigInteger, DateTime, Index, LargeBinary, Numeric, Table, Text, UniqueConstraint, inspect
 from sqlmodel import Field, SQLModel
 
 
@@ -436,3 +436,21 @@ class UploadChunk(SQLModel, table=True):
     import_id: uuid.UUID = Field(foreign_key="imports.id", ondelete="CASCADE", primary_key=True)
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     data: bytes = Field(sa_type=LargeBinary)
+
+
+class ValidationRange(SQLModel, table=True):
+    """A part of a big CSV file that one message validates (domain/pipeline/ranges.py), so
+    several workers share the file: its data rows `first_row`..`last_row` (None: to the end),
+    read from byte `offset` with numbering after `row_before`; `done` once all its rows are
+    stored, with the leading apostrophes it took off (column index -> cells) for the notice."""
+
+    __tablename__ = "validation_ranges"
+
+    import_id: uuid.UUID = Field(foreign_key="imports.id", ondelete="CASCADE", primary_key=True)
+    run: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})  # the import's validation_run
+    first_row: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last_row: int | None = None
+    offset: int = Field(default=0, sa_type=BigInteger)
+    row_before: int = 0
+    done: bool = False
+    apostrophes: dict[str, int] | None = Field(default=None, sa_type=JSON)

@@ -30,7 +30,7 @@ from domain.rules.mapping import checked_mapping, mapping_notices, propose_mappi
 from domain.notices import NoticeCode, merge_notices
 from domain.rules.saved_mappings import saved_entries
 from domain.options import ReadOptions
-from domain.models import Import, ImportMode, ImportRow, Role, RowStatus
+from domain.models import Import, ImportMode, ImportRow, Role, RowStatus, ValidationRange
 from domain.ports import ProgressPublisher, TaskQueue
 from domain.pipeline.rows import has_rows
 from domain.pipeline.scheduling import enqueue_started, lanes_for, promote_waiting, start_validated
@@ -204,6 +204,7 @@ class ImportService:
                 raise BadInput("The import was changed by someone else meanwhile; look at it again, then retry.")
             move(record, ImportStatus.VALIDATING)
             session.connection().execute(delete(ImportRow).where(col(ImportRow.import_id) == import_id))
+            session.connection().execute(delete(ValidationRange).where(col(ValidationRange.import_id) == import_id))
             record.options = merged.to_json()
             if examined is not None:
                 _apply_reading(record, examined, headers)

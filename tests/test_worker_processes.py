@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from starlette.testclient import TestClient
 
 from domain.accounts.auth import issue_token
 from domain.db import Database
-from domain.models import Client
+from domain.models import Client, ValidationRange
 from domain.settings import Settings
 from graph.app import create_app
 from tests.helpers import client_csv, data_of, rollback, settle, start, upload
@@ -33,7 +34,7 @@ def production(request, tmp_path: Path) -> Iterator[Settings]:
     prefix = unique_prefix()
     with postgres_database() as url:
         settings = Settings(data_dir=tmp_path / "data", database_url=url, broker_url=broker_url,
-                            queue_prefix=prefix, chunk_size=25)
+                            queue_prefix=prefix, chunk_size=25, validation_range_rows=40)
         db = Database(settings.effective_database_url)
         db.migrate()
         db.dispose()
@@ -49,6 +50,7 @@ def worker_process(production: Settings) -> Iterator[subprocess.Popen]:
         "DATABASE_URL": production.database_url, "BROKER_URL": production.broker_url,
         "IMPORTER_QUEUE_PREFIX": production.queue_prefix, "IMPORTER_DATA_DIR": str(production.data_dir),
         "IMPORTER_CHUNK_SIZE": str(production.chunk_size),
+        "IMPORTER_VALIDATION_RANGE_ROWS": str(production.validation_range_rows),
     }
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "importer"), "worker", "--processes", "1", "--threads", "2"],
@@ -73,6 +75,10 @@ def test_worker_processes_validate_import_and_roll_back_a_file(production, worke
         created = data_of(upload(client, content.encode(), token=token))["createImport"]
         validated = settle(client, token, created["id"])
         assert (validated["status"], validated["totalRows"], validated["failedValidationRows"]) == ("VALIDATED", 121, 1)
+        with db.read() as session:  # validated in ranges of 40 rows, each a message of its own
+            parts = session.exec(select(ValidationRange.first_row, ValidationRange.done)
+                                 .where(ValidationRange.import_id == uuid.UUID(created["id"]))).all()
+        assert sorted(parts) == [(2, True), (42, True), (82, True), (122, True)]
 
         data_of(start(client, token, created["id"]))
         imported = settle(client, token, created["id"])

@@ -14,7 +14,7 @@ from domain.pipeline.processing import Processor
 from domain.webhooks import DeliveryFailed, WebhookSender
 from workers.queue import ActorName
 
-# A whole file is validated by one message; chunks are short.
+# A whole file (or a range of a big one) is validated by one message; chunks are short.
 VALIDATION_TIME_LIMIT_MS = 6 * 60 * 60 * 1000
 CHUNK_TIME_LIMIT_MS = 10 * 60 * 1000
 # A webhook that cannot be reached, or answers 5xx, is tried again after 1 s, 2 s, 4 s... up to
@@ -29,6 +29,7 @@ P = ParamSpec("P")
 @dataclass(frozen=True)
 class Actors:
     validate: dramatiq.Actor[[str], None]
+    validate_range: dramatiq.Actor[[str, int, int], None]
     import_chunk: dramatiq.Actor[[str, int, int], None]
     rollback_chunk: dramatiq.Actor[[str, int, int], None]
     import_next_chunk: dramatiq.Actor[[str], None]
@@ -43,6 +44,9 @@ def declare_actors(broker: dramatiq.Broker, processor: Processor, sender: Webhoo
 
     def validate_import(import_id: str) -> None:
         processor.validate(uuid.UUID(import_id))
+
+    def validate_range(import_id: str, run: int, first_row: int) -> None:
+        processor.validate_range(uuid.UUID(import_id), run, first_row)
 
     def import_chunk(import_id: str, first_row: int, last_row: int) -> None:
         processor.import_chunk(uuid.UUID(import_id), first_row, last_row)
@@ -73,6 +77,8 @@ def declare_actors(broker: dramatiq.Broker, processor: Processor, sender: Webhoo
     return Actors(
         validate=declare(validate_import, ActorName.VALIDATE, time_limit=VALIDATION_TIME_LIMIT_MS, max_retries=20,
                          on_retry_exhausted=str(ActorName.VALIDATION_GAVE_UP)),
+        validate_range=declare(validate_range, ActorName.VALIDATE_RANGE, time_limit=VALIDATION_TIME_LIMIT_MS,
+                               max_retries=20, on_retry_exhausted=str(ActorName.VALIDATION_GAVE_UP)),
         import_chunk=declare(import_chunk, ActorName.IMPORT_CHUNK, time_limit=CHUNK_TIME_LIMIT_MS, max_retries=20),
         rollback_chunk=declare(rollback_chunk, ActorName.ROLLBACK_CHUNK, time_limit=CHUNK_TIME_LIMIT_MS,
                                max_retries=20),

@@ -15,6 +15,7 @@ class ActorName(enum.StrEnum):
     so renaming one changes both ends."""
 
     VALIDATE = "validate_import"
+    VALIDATE_RANGE = "validate_range"
     IMPORT_CHUNK = "import_chunk"
     ROLLBACK_CHUNK = "rollback_chunk"
     IMPORT_NEXT_CHUNK = "import_next_chunk"
@@ -33,6 +34,9 @@ class DramatiqQueue:
 
     def validate(self, import_id: uuid.UUID) -> None:
         self._send(ActorName.VALIDATE, str(import_id))
+
+    def validate_range(self, import_id: uuid.UUID, run: int, first_row: int) -> None:
+        self._send(ActorName.VALIDATE_RANGE, str(import_id), run, first_row)
 
     def import_chunk(self, import_id: uuid.UUID, first_row: int, last_row: int) -> None:
         self._send(ActorName.IMPORT_CHUNK, str(import_id), first_row, last_row)

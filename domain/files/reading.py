@@ -8,15 +8,17 @@ them for CSV and XLSX alike).
 
 from __future__ import annotations
 
+import codecs
 import csv
-from typing import BinaryIO
+import io
+from typing import BinaryIO, TextIO
 import re
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from domain.files.encodings import EncodingGuess, detect_encoding, given_encoding
+from domain.files.encodings import SINGLE_BYTE, EncodingGuess, detect_encoding, given_encoding
 from domain.errors import ImportErrorCode, LimitExceeded
 from domain.limits import FileLimits
 from domain.files.sources import FileSource, open_bytes, open_text, size_of
@@ -195,19 +197,61 @@ class _NulByte(Exception):
 
 
 class _Lines:
-    """The lines of a text file for csv.reader; notes when the file ran out and refuses NULs."""
+    """The lines of a text file for csv.reader; notes when the file ran out and refuses NULs.
+    With `encoding`, counts the bytes of the lines given out (`consumed`)."""
 
-    def __init__(self, text: Iterable[str], *, skip_first: bool) -> None:
+    def __init__(self, text: Iterable[str], *, skip_first: bool, encoding: str | None = None,
+                 consumed: int = 0) -> None:
         self.text = text
         self.skip_first = skip_first
         self.exhausted = False
+        self.encoding = encoding
+        self.consumed = consumed
 
     def __iter__(self) -> Iterator[str]:
+        if self.encoding is not None:
+            yield from self._counted()
+            return
         for line in islice(self.text, 1 if self.skip_first else 0, None):
             if "\x00" in line:
                 raise _NulByte
             yield line
         self.exhausted = True
+
+    def _counted(self) -> Iterator[str]:
+        encoding = self.encoding or ""
+        lines = iter(self.text)
+        if self.skip_first:
+            for line in islice(lines, 1):
+                self.consumed += len(line) if line.isascii() else len(line.encode(encoding))
+        for line in lines:
+            if "\x00" in line:
+                raise _NulByte
+            self.consumed += len(line) if line.isascii() else len(line.encode(encoding))
+            yield line
+        self.exhausted = True
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where to read a CSV file from part way: the byte offset of a record's first line, and
+    the row number of the record before it (numbering goes on from there)."""
+
+    offset: int
+    row_before: int
+
+
+def resumable(fmt: FileFormat) -> bool:
+    """Whether a file in this format can be read from a byte offset (RowReader.rows(start=...)):
+    UTF-8 or a single-byte code page, where a line's bytes are its text encoded again."""
+    try:
+        name = codecs.lookup(fmt.encoding).name
+    except LookupError:
+        return False
+    return name in _RESUMABLE
+
+
+_RESUMABLE = frozenset(codecs.lookup(name).name for name in ("utf-8", "utf-8-sig", "ascii", *SINGLE_BYTE))
 
 
 class RowReader:
@@ -221,13 +265,23 @@ class RowReader:
     rows by at most one read buffer (about 8 KiB) and is 1.0 once `rows()` has finished.
     """
 
-    def __init__(self, path: FileSource, fmt: FileFormat, limits: FileLimits = FileLimits()) -> None:
+    def __init__(self, path: FileSource, fmt: FileFormat, limits: FileLimits = FileLimits(), *,
+                 count_bytes: bool = False) -> None:
         self.path = path
         self.fmt = fmt
         self.limits = limits
+        self.count_bytes = count_bytes  # for resume_point(): only where resumable(fmt)
         self._buffer: BinaryIO | None = None  # the binary file under the text, while rows() runs
         self._size: int | None = None  # None until rows() starts
         self._done = 0
+        self._lines: _Lines | None = None
+
+    def resume_point(self, row_number: int) -> Resume:
+        """Where to read on after the record just yielded (numbered `row_number`), while
+        rows() runs with count_bytes."""
+        if self._lines is None or self._lines.encoding is None:
+            raise ValueError("resume_point needs a reader made with count_bytes, of a resumable format")
+        return Resume(self._lines.consumed, row_number)
 
     def fraction_done(self) -> float:
         if self._size is None:
@@ -236,7 +290,7 @@ class RowReader:
             self._done = self._buffer.tell()
         return min(1.0, self._done / self._size) if self._size else 1.0
 
-    def rows(self) -> Generator[tuple[int, list[str]]]:
+    def rows(self, start: Resume | None = None) -> Generator[tuple[int, list[str]]]:
         """Yield (row_number, cells) for every non-blank record: rows above the header (titles,
         notes), the header (row `fmt.header_row`) and the data rows.
 
@@ -245,23 +299,51 @@ class RowReader:
         too. Excel's `sep=` line is not counted (Excel hides it). Cells are yielded as read
         (not trimmed; short and long rows as they are). The file is closed when the generator
         finishes or is closed. Raises FileProblem naming the row.
+
+        `start`: read from there (a resume_point of an earlier reading), where resumable(fmt).
         """
         # The csv module stops a longer cell itself (the limit is per process; every reader sets the same).
         csv.field_size_limit(self.limits.cell_chars)
-        with open_text(self.path, encoding=self.fmt.encoding) as text:
+        with self._open(start) as text:
             self._buffer = text.buffer
             self._size = size_of(self.path)
-            lines = _Lines(text, skip_first=self.fmt.skip_first_line)
+            self._lines = lines = _Lines(text, skip_first=self.fmt.skip_first_line and start is None,
+                                         encoding=self._counted_as(), consumed=self._bom_length(start))
             reader = csv.reader(iter(lines), delimiter=self.fmt.delimiter)
-            yield from _numbered_records(reader, lines, self.fmt, self.limits)
+            yield from _numbered_records(reader, lines, self.fmt, self.limits,
+                                         row_number=start.row_before if start else 0)
             self._done = self._size
+
+    def _open(self, start: Resume | None) -> TextIO:
+        if start is None:
+            return open_text(self.path, encoding=self.fmt.encoding)
+        if not resumable(self.fmt):
+            raise ValueError(f"a file in {self.fmt.encoding} cannot be read from a byte offset")
+        raw = open_bytes(self.path)
+        raw.seek(start.offset)
+        return io.TextIOWrapper(raw, encoding=self._counted_as() or self.fmt.encoding, newline="")
+
+    def _counted_as(self) -> str | None:
+        """The codec that gives a line's bytes back from its text (UTF-8's BOM counted apart)."""
+        if not self.count_bytes or not resumable(self.fmt):
+            return None
+        name = codecs.lookup(self.fmt.encoding).name
+        return "utf-8" if name == "utf-8-sig" else name
+
+    def _bom_length(self, start: Resume | None) -> int:
+        if start is not None:
+            return start.offset
+        if self._counted_as() is None or codecs.lookup(self.fmt.encoding).name != "utf-8-sig":
+            return 0
+        with open_bytes(self.path) as raw:
+            return len(codecs.BOM_UTF8) if raw.read(3) == codecs.BOM_UTF8 else 0
 
 
 def _numbered_records(
-    reader: Iterator[list[str]], lines: _Lines, fmt: FileFormat, limits: FileLimits
+    reader: Iterator[list[str]], lines: _Lines, fmt: FileFormat, limits: FileLimits, *, row_number: int = 0
 ) -> Iterator[tuple[int, list[str]]]:
-    """Number the csv reader's records, skip blank ones, and turn reading errors into FileProblem."""
-    row_number = 0
+    """Number the csv reader's records (after `row_number`), skip blank ones, and turn reading
+    errors into FileProblem."""
     last_row, most_columns = limits.rows + fmt.header_row, limits.columns
     try:
         for cells in reader:

@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import ColumnElement, Integer, bindparam, cast, literal, update
 from sqlmodel import Session, col, select
 
-from domain.pipeline import auto_start
+from domain.pipeline import auto_start, ranges
 from domain.pipeline.bulk import insert_many
 from domain.rules.column_validation import ColumnValidator
 from domain.rules.fast_checks import trimmed
-from domain.rules.date_columns import DATE_NOTICES, ColumnDates, DateDecision
+from domain.rules.date_columns import DATE_NOTICES, ColumnDates, DateDecision, orders_from_notices
 from domain.pipeline.chunks import ChunkStep, ImportStep, RollbackStep, StaleWork, run_chunk
 from domain.db import Database
 from domain.pipeline.lifecycle import fail_validation, finish_validation
 from domain.rules.mapping import column_indexes, missing_required
-from domain.models import Import, ImportMode, ImportRow, RowStatus, table_of, utcnow
+from domain.models import Import, ImportMode, ImportRow, RowStatus, ValidationRange, table_of, utcnow
 from domain.notices import VALUE_NOTICES, Notice, NoticeCode, merge_notices
 from domain.options import ReadOptions
 from domain.accounts.organisations import default_date_order
@@ -32,7 +34,7 @@ from domain.rules.problems import RowProblemCode
 from domain.pipeline.rows import FIRST_DATA_ROW, last_row_number
 from domain.errors import ImportErrorCode
 from domain.files.formats import FileProblem, reader, stored_format
-from domain.files.reading import LimitProblem
+from domain.files.reading import LimitProblem, RowReader
 from domain.pipeline.scheduling import enqueue_import, enqueue_started, organisations_waiting, promote_waiting, start_validated
 from domain.settings import Settings
 from domain.pipeline.staging import Stager, clashes, mark_repeated_match_keys, stages
@@ -41,7 +43,8 @@ from domain.status import WORKING, ImportStatus
 from domain.rules.types import ImportTypeSpec, get_type
 from domain.rules.types.base import FieldKind
 from domain.rules.fields import decimal_separator_notice
-from domain.rules.validation import RowOutcome, apostrophe_notices
+from domain.rules.validation import RowOutcome, RowValidator, apostrophe_notices
+from domain.options import DateOrder
 from domain.pipeline.writing import is_partial, refusals, row_validator, staged_refusals
 
 log = logging.getLogger(__name__)
@@ -68,13 +71,36 @@ class Processor:
     # validation
 
     def validate(self, import_id: uuid.UUID) -> None:
-        """Validate every row of the file, resuming after the last stored row."""
+        """Validate every row of the file, resuming after the last stored row; a big CSV file
+        in ranges that other messages take (validate_range)."""
         with self.db.read() as session:
             record = session.get(Import, import_id)
+            parts = ranges.planned(session, import_id, record.validation_run) if record else []
         if record is None or record.status != ImportStatus.VALIDATING.value:
             return
         try:
-            self._validate_rows(record)
+            if parts:
+                self._continue_ranges(record, parts)
+            else:
+                self._validate_rows(record)
+        except StaleWork:
+            log.info("validation of %s stopped: the import changed", import_id)
+        finally:
+            self.publisher.publish(import_id)
+
+    def validate_range(self, import_id: uuid.UUID, run: int, first_row: int) -> None:
+        """Validate one range of a big file's rows (domain/pipeline/ranges.py); the range that
+        finds every range done finishes the validation."""
+        with self.db.read() as session:
+            record = session.get(Import, import_id)
+            part = session.get(ValidationRange, (import_id, run, first_row))
+        if (record is None or part is None or record.status != ImportStatus.VALIDATING.value
+                or record.validation_run != run):
+            return
+        try:
+            last = True if part.done else self._validate_range(record, part)
+            if last and (not part.done or self._all_ranges_done(record)):
+                self._finish_ranges(record)
         except StaleWork:
             log.info("validation of %s stopped: the import changed", import_id)
         finally:
@@ -89,62 +115,132 @@ class Processor:
                        ImportErrorCode.MISSING_REQUIRED_FIELDS)
             return
         done_through = self._last_stored_row(record.id)
-        rows = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
+        with self._file_problems(record):
+            dates, parts = self._first_pass(record, spec)
+            self._store_date_notices(record, [notice for decision in dates.values() for notice in decision.notices()],
+                                     parts)
+            if parts:
+                self._continue_ranges(record, parts)
+                return
+            orders = {name: decision.order for name, decision in dates.items()}
+            rows = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
+            start = DATE_PASS_SHARE if dates else 0  # the date pass was the first part of the work
+            validator, _ = self._store_all(record, rows.rows(), orders,
+                                           first_row=max(record.header_row, done_through) + 1, last_row=None,
+                                           progress=lambda: _share(start, CHECK_START, rows.fraction_done()))
+            self._finish_validation(record, spec, [*apostrophe_notices(record.headers, validator.apostrophes),
+                                                   *_decimal_notices(record, spec)])
+
+    def _validate_range(self, record: Import, part: ValidationRange) -> bool:
+        """Store the range's rows (after those a delivery before stored); whether it was the last range."""
+        with self.db.read() as session:
+            done_through = last_row_number(session, record.id, first_row=part.first_row, last_row=part.last_row)
+        orders = orders_from_notices(record.notices, record.mapping)
+        source = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
+        assert isinstance(source, RowReader)
+        span = max(1, (part.last_row or 0) - record.header_row)
+        last = False
+        with self._file_problems(record):
+            _, last = self._store_all(record, source.rows(start=ranges.start_of(part)), orders,
+                                      first_row=max(part.first_row, done_through + 1), last_row=part.last_row,
+                                      progress=lambda: _range_progress(span), part=part)
+        return last
+
+    def _store_all(self, record: Import, rows: Iterator[tuple[int, list[str]]],
+                   orders: dict[str, DateOrder], *, first_row: int, last_row: int | None,
+                   progress: Callable[[], int | ColumnElement[int]],
+                   part: ValidationRange | None = None) -> tuple[RowValidator, bool]:
+        """Validate and store the rows numbered first_row..last_row (None: to the end) a
+        batch per transaction: the validator (holding what it counted), and, with `part`,
+        whether this range was the last (its last batch marks it done)."""
+        spec = get_type(record.type)
+        validator = row_validator(record, spec, partial=is_partial(record), date_orders=orders)
+        columns = ColumnValidator(validator)
+        stage = (Stager(record, spec, row_validator(record, spec, partial=False, date_orders=orders))
+                 if stages(record, spec) else None)
         numbers: list[int] = []
         batch: list[list[str]] = []  # the cells of the rows numbered `numbers`
+        for row_number, cells in rows:
+            if row_number < first_row:
+                continue
+            if last_row is not None and row_number > last_row:
+                break
+            numbers.append(row_number)
+            batch.append(cells)
+            if len(batch) >= VALIDATION_BATCH:
+                self._store_rows(record, _stored_rows(record.id, numbers, batch, columns, stage), progress=progress(),
+                                 part=part, apostrophes=validator.apostrophes)
+                numbers, batch = [], []
+        last = self._store_rows(record, _stored_rows(record.id, numbers, batch, columns, stage),
+                                progress=CHECK_START if part is None else progress(), part=part,
+                                apostrophes=validator.apostrophes, done=True)
+        return validator, last
+
+    @contextmanager
+    def _file_problems(self, record: Import) -> Iterator[None]:
+        """A file that goes over a limit or cannot be read ends validation, ERRORED, saying why."""
         try:
-            dates = self._date_decisions(record, spec)
-            self._store_date_notices(record, [notice for decision in dates.values() for notice in decision.notices()])
-            orders = {name: decision.order for name, decision in dates.items()}
-            validator = row_validator(record, spec, partial=is_partial(record), date_orders=orders)
-            columns = ColumnValidator(validator)
-            stage = (Stager(record, spec, row_validator(record, spec, partial=False, date_orders=orders))
-                     if stages(record, spec) else None)
-            start = DATE_PASS_SHARE if dates else 0  # the date pass was the first part of the work
-            first_row = max(record.header_row, done_through) + 1
-            for row_number, cells in rows.rows():
-                if row_number < first_row:
-                    continue
-                numbers.append(row_number)
-                batch.append(cells)
-                if len(batch) >= VALIDATION_BATCH:
-                    self._store_rows(record, _stored_rows(record.id, numbers, batch, columns, stage),
-                                     progress=_share(start, CHECK_START, rows.fraction_done()))
-                    numbers, batch = [], []
+            yield
         except LimitProblem as problem:
             self._fail(record, problem.error().message, ImportErrorCode(problem.code))
-            return
         except FileProblem as problem:
             self._fail(record, f"The file cannot be read: {problem.message}.", ImportErrorCode.BAD_FILE)
-            return
-        self._store_rows(record, _stored_rows(record.id, numbers, batch, columns, stage), progress=CHECK_START)
-        self._finish_validation(record, spec, [*apostrophe_notices(validator), *_decimal_notices(record, spec)])
 
-    def _date_decisions(self, record: Import, spec: ImportTypeSpec) -> dict[str, DateDecision]:
-        """The order of each mapped date field's column (field name -> decision), from one pass
-        over the file's data rows; none when no date field is mapped."""
+    def _continue_ranges(self, record: Import, parts: list[ValidationRange]) -> None:
+        """Queue the ranges not done; finish when every one is."""
+        waiting = [part for part in parts if not part.done]
+        for part in waiting:
+            self.queue.validate_range(record.id, part.run, part.first_row)
+        if not waiting:
+            self._finish_ranges(record)
+
+    def _all_ranges_done(self, record: Import) -> bool:
+        with self.db.read() as session:
+            return ranges.all_done(session.connection(), record.id, record.validation_run)
+
+    def _finish_ranges(self, record: Import) -> None:
+        with self.db.read() as session:
+            current = session.get(Import, record.id)
+            apostrophes = ranges.apostrophes_of(session, record.id, record.validation_run)
+        if current is None or current.status != ImportStatus.VALIDATING.value:
+            return
+        spec = get_type(current.type)
+        self._finish_validation(current, spec, [*apostrophe_notices(current.headers, apostrophes),
+                                                *_decimal_notices(current, spec)])
+
+    def _first_pass(self, record: Import, spec: ImportTypeSpec) -> tuple[dict[str, DateDecision],
+                                                                         list[ValidationRange]]:
+        """One pass over the file's data rows, when there is something to learn from it: the
+        order of each mapped date field's column (field name -> decision), and the ranges a
+        big file is validated in (none when it fits in one)."""
         columns = {index: name for index, name in column_indexes(record.mapping).items()
                    if spec.field(name).kind is FieldKind.DATE}
-        if not columns:
-            return {}
+        source = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
+        if isinstance(source, RowReader):
+            source.count_bytes = True
+        plan = ranges.RangePlan(source, self.settings.range_rows, first_row=record.header_row + 1)
+        if not columns and not plan.active:
+            return {}, []
         with self.db.read() as session:
             default = default_date_order(session, record.organisation_id)
         chosen = ReadOptions.from_json(record.options).date_order
         found = {index: ColumnDates(record.headers[index]) for index in columns}
-        source = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
         numbers: list[int] = []
         batch: list[list[str]] = []
-        header_row = record.header_row
+        header_row, active = record.header_row, plan.active
         for row_number, cells in source.rows():
             if row_number > header_row:
                 numbers.append(row_number)
                 batch.append(cells)
+                if active:
+                    plan.saw(row_number)
             if len(batch) >= VALIDATION_BATCH:
                 _add_dates(found, numbers, batch)
                 numbers, batch = [], []
                 self._report_progress(record, _share(0, DATE_PASS_SHARE, source.fraction_done()))
         _add_dates(found, numbers, batch)
-        return {columns[index]: dates.decide(chosen=chosen, default=default) for index, dates in found.items()}
+        decisions = {columns[index]: dates.decide(chosen=chosen, default=default) for index, dates in found.items()}
+        return decisions, plan.ranges(record.id, record.validation_run)
 
     def _report_progress(self, record: Import, progress: int) -> None:
         """Progress of work that stores nothing yet (never backwards, as after a resume)."""
@@ -154,21 +250,32 @@ class Processor:
             record.progress = progress
             self.publisher.publish(record.id)
 
-    def _store_date_notices(self, record: Import, notices: list[Notice]) -> None:
+    def _store_date_notices(self, record: Import, notices: list[Notice], parts: list[ValidationRange]) -> None:
         """Put this validation's date notices in place of the last one's, before rows are
-        validated: the page shows them at once, and importing reads the orders they hold."""
+        validated: the page shows them at once, and importing (and each range) reads the
+        orders they hold. The ranges of a big file too."""
         with self.db.write() as session:
             _count_in_run(session, record, total=0, invalid=0, progress=record.progress)
             current = _current(session, record)
             current.notices = record.notices = merge_notices(current.notices, notices, DATE_NOTICES)
             session.add(current)
+            if parts:
+                ranges.save_plan(session.connection(), record.id, parts)
 
-    def _store_rows(self, record: Import, rows: list[dict[str, Any]], *, progress: int) -> None:
+    def _store_rows(self, record: Import, rows: list[dict[str, Any]], *, progress: int | ColumnElement[int],
+                    part: ValidationRange | None = None, apostrophes: Counter[int] | None = None,
+                    done: bool = False) -> bool:
+        """Store a batch of rows; with `part`, what its range counted so far, and with `done`
+        the range done: whether every range is."""
         invalid = sum(1 for row in rows if row["status"] == RowStatus.INVALID.value)
         with self.db.write() as session:
-            _count_in_run(session, record, total=len(rows), invalid=invalid, progress=progress)
-            insert_many(session.connection(), table_of(ImportRow), rows)
+            _count_in_run(session, record, total=len(rows), invalid=invalid, progress=progress)  # locks the import
+            if rows:
+                insert_many(session.connection(), table_of(ImportRow), rows)
+            last = part is not None and ranges.keep_count(session.connection(), part, apostrophes or Counter(),
+                                                          done=done)
         self.publisher.publish(record.id)
+        return last
 
     def _finish_validation(self, record: Import, spec: ImportTypeSpec, notices: list[Notice]) -> None:
         """Mark repeated keys and the rows the import would refuse (a batch per transaction,
@@ -406,7 +513,15 @@ def _current(session: Session, record: Import) -> Import:
     return current
 
 
-def _count_in_run(session: Session, record: Import, *, total: int, invalid: int, progress: int) -> None:
+def _range_progress(span: int) -> ColumnElement[int]:
+    """Progress while ranges validate a file of about `span` data rows: the rows stored so far
+    (counted in the same statement), after the first pass's share."""
+    stored = Import.total_rows * (CHECK_START - DATE_PASS_SHARE)
+    return cast(literal(DATE_PASS_SHARE) + stored // span, Integer)
+
+
+def _count_in_run(session: Session, record: Import, *, total: int, invalid: int,
+                  progress: int | ColumnElement[int]) -> None:
     """Count rows for this validation run, or raise StaleWork if a remap replaced it."""
     result = session.connection().execute(
         update(Import)

@@ -19,8 +19,13 @@ class ClaimedRow(Protocol):
     row_number: int
 
 
-def last_row_number(session: Session, import_id: uuid.UUID) -> int:
-    query = select(func.max(ImportRow.row_number)).where(ImportRow.import_id == import_id)
+def last_row_number(session: Session, import_id: uuid.UUID, *, first_row: int = 0,
+                    last_row: int | None = None) -> int:
+    """The last stored row's number (of those in first_row..last_row); 0 when none is."""
+    query = select(func.max(ImportRow.row_number)).where(ImportRow.import_id == import_id,
+                                                         col(ImportRow.row_number) >= first_row)
+    if last_row is not None:
+        query = query.where(col(ImportRow.row_number) <= last_row)
     return session.exec(query).one() or 0
 
 
@@ -45,8 +50,8 @@ def claim_rows(session: Session, import_id: uuid.UUID, status: RowStatus, *, fir
     columns = (ImportRow.row_number, ImportRow.cells) if with_cells else (ImportRow.row_number,)
     query = select(*columns).where(*where).order_by(col(ImportRow.row_number)).limit(limit)
     claimed: list[ClaimedRow] = list(session.connection().execute(query.with_for_update(skip_locked=True)).all())
-    if not claimed:
-        return []
+    if not claimed or session.connection().dialect.name == "sqlite":
+        return claimed  # SQLite: this write transaction excludes every other writer
     # A row held by someone else inside the run would be written by both: stop before it.
     visible = session.exec(
         select(ImportRow.row_number).where(

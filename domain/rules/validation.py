@@ -206,10 +206,11 @@ def _date_parser(spec: FieldSpec, orders: Mapping[str, DateOrder]) -> Callable[[
     return functools.partial(read_date, order=orders.get(spec.name, DEFAULT_DATE_ORDER))
 
 
-def apostrophe_notices(validator: RowValidator) -> list[Notice]:
-    """One notice per column whose cells lost a leading apostrophe (spreadsheets' mark for text)."""
-    return [Notice(NoticeCode.APOSTROPHE_REMOVED, column=validator.headers[index],
-                   message=f"The leading apostrophe of {count:,} cell(s) of {validator.headers[index]!r} was taken "
+def apostrophe_notices(headers: list[str], apostrophes: Mapping[int, int]) -> list[Notice]:
+    """One notice per column whose cells lost a leading apostrophe (spreadsheets' mark for
+    text): `apostrophes` is column index -> cells, as RowValidator.apostrophes counts them."""
+    return [Notice(NoticeCode.APOSTROPHE_REMOVED, column=headers[index],
+                   message=f"The leading apostrophe of {count:,} cell(s) of {headers[index]!r} was taken "
                            "off ('7210448301100 is stored as 7210448301100): spreadsheets and exports put it "
                            "there to keep a value as text.")
-            for index, count in sorted(validator.apostrophes.items())]
+            for index, count in sorted(apostrophes.items())]
