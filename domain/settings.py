@@ -39,9 +39,6 @@ class UploadStorageKind(str, enum.Enum):
     DATABASE = "database"  # chunks in the database: they share only the database and the broker
 
 
-DEFAULT_RANGE_ROWS = 250_000
-
-
 @dataclass(frozen=True)
 class Settings:
     """Everything an operator can set. Each field has an environment variable."""
@@ -55,9 +52,9 @@ class Settings:
     chunk_size: int = 2000  # rows per chunk message; chosen by measurement (bench/README.md)
     worker_threads: int = 2
     chunks_in_flight: int = 0  # per import; 0: as many as worker_threads
-    # Data rows of a CSV file one validation message takes (domain/pipeline/ranges.py); None: 250,000
-    # with a broker (worker processes share a big file), 0 in-process (threads gain nothing).
-    validation_range_rows: int | None = None
+    # Data rows of a CSV file one validation message takes (domain/pipeline/ranges.py): worker
+    # processes (embedded: child processes of the server) share a big file. 0: one message a file.
+    validation_range_rows: int = 50_000
     max_running_imports_per_organisation: int = 3
     public_url: str = ""
     # Operations (README, Operations): see operations_from_env for their variables.
@@ -102,8 +99,7 @@ class Settings:
             worker_threads=int(env.get("IMPORTER_WORKER_THREADS", defaults.worker_threads)),
             **limits,
             chunks_in_flight=int(env.get("IMPORTER_CHUNKS_IN_FLIGHT", defaults.chunks_in_flight)),
-            validation_range_rows=(int(env["IMPORTER_VALIDATION_RANGE_ROWS"])
-                                    if env.get("IMPORTER_VALIDATION_RANGE_ROWS") else None),
+            validation_range_rows=int(env.get("IMPORTER_VALIDATION_RANGE_ROWS", defaults.validation_range_rows)),
             max_running_imports_per_organisation=int(env.get("IMPORTER_MAX_RUNNING_IMPORTS_PER_ORGANISATION",
                                                              defaults.max_running_imports_per_organisation)),
             **operations_from_env(env),
@@ -124,13 +120,6 @@ class Settings:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
         return url
-
-    @property
-    def range_rows(self) -> int:
-        """Data rows per validation message; 0: a file is validated by one message."""
-        if self.validation_range_rows is not None:
-            return max(0, self.validation_range_rows)
-        return DEFAULT_RANGE_ROWS if self.broker_url else 0
 
     @property
     def chunk_messages_per_import(self) -> int:

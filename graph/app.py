@@ -83,6 +83,7 @@ def create_app(settings: Settings, *, run_worker: bool = True, sweep_seconds: fl
             if redis_publisher is not None:
                 stack.callback(redis_publisher.close)
             if run_worker and runtime.embedded:
+                stack.callback(runtime.close)  # after the worker stops: its threads may wait on a range
                 worker = start_worker(runtime)
                 stack.push_async_callback(asyncio.to_thread, worker.stop)
                 resumed = await asyncio.to_thread(runtime.processor.resume_unfinished)

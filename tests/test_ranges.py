@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sqlmodel import col, select
+from starlette.testclient import TestClient
 
 from domain.accounts.auth import Principal, authenticate, issue_token
 from domain.db import Database
@@ -21,6 +22,8 @@ from domain.ports import ListQueue, NoProgressPublisher
 from domain.pipeline.processing import Processor
 from domain.services import ImportService, Upload
 from domain.settings import Settings, UploadStorageKind
+from graph.app import create_app
+from tests.helpers import data_of, upload, watch
 
 RANGE = 7
 HEADER = "first_name,last_name,email,phone,date_of_birth,marketing_opt_in,notes,customer_id\r\n"
@@ -202,3 +205,30 @@ def test_a_remap_stops_the_ranges_of_the_last_mapping(split: Domain):
     split.queue.drain()
     assert split.get(import_id).status == "validated"
     assert {part.run for part in split.ranges(import_id)} == {split.get(import_id).validation_run}
+
+
+def test_the_embedded_server_validates_ranges_in_child_processes(tmp_path: Path):
+    """Through the API: the server's worker hands each range to a child process (so ranges
+    run side by side), watchers see progress, and the outcome is one message's."""
+    settings = Settings(data_dir=tmp_path / "served", chunk_size=25, worker_threads=2, max_upload_bytes=1_000_000,
+                        requests_per_minute=0, validation_range_rows=RANGE)
+    with TestClient(create_app(settings)) as client:
+        token = issue_token(client.app.state.services.db).token
+        created = data_of(upload(client, _file(), token=token))["createImport"]
+        states = watch(client, token, created["id"])
+        assert states[-1]["status"] == "VALIDATED"
+        assert [state["progress"] for state in states] == sorted(state["progress"] for state in states)
+        import_id = uuid.UUID(created["id"])
+        db = client.app.state.services.db
+        with db.read() as session:
+            parts = session.exec(select(ValidationRange).where(ValidationRange.import_id == import_id)).all()
+            rows = session.exec(select(ImportRow.row_number, ImportRow.status)
+                                .where(ImportRow.import_id == import_id).order_by(col(ImportRow.row_number))).all()
+        assert len(parts) >= 8 and all(part.done for part in parts)
+    whole = Domain(tmp_path / "whole", validation_range_rows=0)
+    try:
+        expected = _validated(whole, _file())
+        assert [(number, status) for number, status, *_ in expected["rows"]] == [tuple(row) for row in rows]
+        assert (states[-1]["totalRows"], states[-1]["failedValidationRows"]) == (expected["total"], expected["invalid"])
+    finally:
+        whole.db.dispose()

@@ -15,6 +15,7 @@ from domain.webhooks import WebhookSender, watch_status_changes
 from workers.actors import Actors, declare_actors
 from workers.broker import build_broker
 from workers.queue import DramatiqQueue
+from workers.range_pool import RangePool
 
 
 @dataclass
@@ -25,6 +26,11 @@ class Runtime:
     queue: DramatiqQueue
     processor: Processor
     actors: Actors
+    ranges: RangePool | None = None  # embedded: validation ranges in child processes
+
+    def close(self) -> None:
+        if self.ranges is not None:
+            self.ranges.shutdown()
 
     @property
     def embedded(self) -> bool:
@@ -35,10 +41,11 @@ class Runtime:
 def build_runtime(settings: Settings, db: Database, publisher: ProgressPublisher) -> Runtime:
     broker = build_broker(settings)
     queue = DramatiqQueue(broker, settings)
-    processor = Processor(db, settings, queue=queue, publisher=publisher)
+    ranges = None if settings.broker_url else RangePool(settings, publisher)
+    processor = Processor(db, settings, queue=queue, publisher=publisher, range_runner=ranges)
     actors = declare_actors(broker, processor, WebhookSender(db, settings), queue_prefix=settings.queue_prefix)
     watch_status_changes(db, queue)  # every status change committed through db: its webhooks
-    return Runtime(settings, db, broker, queue, processor, actors)
+    return Runtime(settings, db, broker, queue, processor, actors, ranges)
 
 
 def start_worker(runtime: Runtime) -> Worker:

@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Integer, bindparam, cast, literal, update
 from sqlmodel import Session, col, select
@@ -57,16 +57,38 @@ RECORDS_START = 94  # ... where checking the valid rows against existing records
 SCAN_STEP = 50_000  # keys the repeat scan reads between two progress reports
 
 
+class RangeRunner(Protocol):
+    """Runs Processor.store_range, here or in another process."""
+
+    def __call__(self, import_id: uuid.UUID, run: int, first_row: int) -> bool: ...
+
+    def prepare(self) -> None:
+        """Ranges are coming: get ready (start processes) while the first pass goes on."""
+
+
+class _HereRunner:
+    def __init__(self, processor: Processor) -> None:
+        self.processor = processor
+
+    def __call__(self, import_id: uuid.UUID, run: int, first_row: int) -> bool:
+        return self.processor.store_range(import_id, run, first_row)
+
+    def prepare(self) -> None:
+        return None
+
+
 class Processor:
     """Runs the background steps. Workers call one method per message."""
 
     def __init__(
-        self, db: Database, settings: Settings, *, queue: TaskQueue, publisher: ProgressPublisher
+        self, db: Database, settings: Settings, *, queue: TaskQueue, publisher: ProgressPublisher,
+        range_runner: RangeRunner | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.queue = queue
         self.publisher = publisher
+        self.range_runner = range_runner or _HereRunner(self)
 
     # validation
 
@@ -98,13 +120,28 @@ class Processor:
                 or record.validation_run != run):
             return
         try:
-            last = True if part.done else self._validate_range(record, part)
+            last = True if part.done else self.range_runner(import_id, run, first_row)
             if last and (not part.done or self._all_ranges_done(record)):
                 self._finish_ranges(record)
         except StaleWork:
             log.info("validation of %s stopped: the import changed", import_id)
         finally:
             self.publisher.publish(import_id)
+
+    def store_range(self, import_id: uuid.UUID, run: int, first_row: int) -> bool:
+        """Validate and store a range's rows not stored yet; whether it was the last range
+        (the caller then finishes the validation). What `range_runner` runs, here or in a
+        process of its own."""
+        with self.db.read() as session:
+            record = session.get(Import, import_id)
+            part = session.get(ValidationRange, (import_id, run, first_row))
+        if (record is None or part is None or part.done or record.status != ImportStatus.VALIDATING.value
+                or record.validation_run != run):
+            return False
+        try:
+            return self._validate_range(record, part)
+        except StaleWork:
+            return False
 
     def _validate_rows(self, record: Import) -> None:
         spec = get_type(record.type)
@@ -135,10 +172,10 @@ class Processor:
         """Store the range's rows (after those a delivery before stored); whether it was the last range."""
         with self.db.read() as session:
             done_through = last_row_number(session, record.id, first_row=part.first_row, last_row=part.last_row)
+            span = max(1, ranges.last_row_of_file(session, record.id, part.run) - record.header_row)
         orders = orders_from_notices(record.notices, record.mapping)
         source = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
         assert isinstance(source, RowReader)
-        span = max(1, (part.last_row or 0) - record.header_row)
         last = False
         with self._file_problems(record):
             _, last = self._store_all(record, source.rows(start=ranges.start_of(part)), orders,
@@ -218,7 +255,7 @@ class Processor:
         source = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
         if isinstance(source, RowReader):
             source.count_bytes = True
-        plan = ranges.RangePlan(source, self.settings.range_rows, first_row=record.header_row + 1)
+        plan = ranges.RangePlan(source, max(0, self.settings.validation_range_rows), first_row=record.header_row + 1)
         if not columns and not plan.active:
             return {}, []
         with self.db.read() as session:
@@ -232,8 +269,8 @@ class Processor:
             if row_number > header_row:
                 numbers.append(row_number)
                 batch.append(cells)
-                if active:
-                    plan.saw(row_number)
+                if active and plan.saw(row_number) == 1:
+                    self.range_runner.prepare()
             if len(batch) >= VALIDATION_BATCH:
                 _add_dates(found, numbers, batch)
                 numbers, batch = [], []
@@ -517,7 +554,7 @@ def _range_progress(span: int) -> ColumnElement[int]:
     """Progress while ranges validate a file of about `span` data rows: the rows stored so far
     (counted in the same statement), after the first pass's share."""
     stored = Import.total_rows * (CHECK_START - DATE_PASS_SHARE)
-    return cast(literal(DATE_PASS_SHARE) + stored // span, Integer)
+    return cast(literal(DATE_PASS_SHARE) + stored // span, Integer)  # total_rows <= span: never past CHECK_START
 
 
 def _count_in_run(session: Session, record: Import, *, total: int, invalid: int,

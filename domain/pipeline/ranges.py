@@ -1,7 +1,7 @@
 """Validation in ranges: a big CSV file validated by several messages at once.
 
 The first pass over the file (the one that decides the date columns' order) notes where each
-run of `Settings.range_rows` data rows ends. Each range is then a message of its own that
+run of `Settings.validation_range_rows` data rows ends. Each range is then a message of its own that
 reads the file from its byte offset, stores its rows, and marks itself done in the
 transaction of its last rows; the import's row is locked first in each, so exactly one range
 sees all done and runs the checks after the rows (repeated keys, existing records). A range
@@ -38,13 +38,15 @@ class RangePlan:
     def active(self) -> bool:
         return self.size > 0 and isinstance(self.reader, RowReader) and resumable(self.reader.fmt)
 
-    def saw(self, row_number: int) -> None:
-        """A data row was just read (call only while active)."""
+    def saw(self, row_number: int) -> int:
+        """A data row was just read (call only while active); the boundaries noted so far."""
         self.seen += 1
         self.last_row = row_number
         if self.seen % self.size == 0:
             assert isinstance(self.reader, RowReader)
             self.points.append(self.reader.resume_point(row_number))
+            return len(self.points)
+        return 0
 
     def ranges(self, import_id: uuid.UUID, run: int) -> list[ValidationRange]:
         """The ranges, or none when the file fits in one."""
@@ -88,6 +90,13 @@ def keep_count(conn: Connection, part: ValidationRange, apostrophes: Counter[int
                         col(ValidationRange.first_row) == part.first_row)
                  .values(done=done, apostrophes={str(index): count for index, count in counted.items()}))
     return done and all_done(conn, part.import_id, part.run)
+
+
+def last_row_of_file(session: Session, import_id: uuid.UUID, run: int) -> int:
+    """The file's last data row, as the first pass read it (the last range ends there)."""
+    query = select(func.max(ValidationRange.last_row)).where(col(ValidationRange.import_id) == import_id,
+                                                             col(ValidationRange.run) == run)
+    return session.connection().execute(query).scalar_one() or 0
 
 
 def all_done(conn: Connection, import_id: uuid.UUID, run: int) -> bool:
