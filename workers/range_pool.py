@@ -11,6 +11,7 @@ validation when it was the last range, as a worker process would.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -24,6 +25,7 @@ from domain.ports import ListQueue, NoProgressPublisher, ProgressPublisher
 from domain.settings import Settings
 
 PUBLISH_SECONDS = 0.5  # how often watchers hear of a range's progress while a child stores it
+CHILD_NICENESS = 5  # children yield the CPU to the server's own requests when cores are short
 
 
 class RangePool:
@@ -84,6 +86,7 @@ def _start(settings: Settings) -> None:
 def _warm(settings: Settings) -> Processor:
     global _processor
     if _processor is None:
+        os.nice(CHILD_NICENESS)
         # Nothing queued from here: finishing is the parent's (store_range queues nothing).
         _processor = Processor(Database(settings.effective_database_url), settings, queue=ListQueue(),
                                publisher=NoProgressPublisher())
