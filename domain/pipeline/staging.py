@@ -62,6 +62,8 @@ class Stager:
         self.others = other_match_keys(record, spec)
 
     def document(self, cells: list[str], values: dict[str, Any]) -> dict[str, Any]:
+        """A valid row's document; `values`, what the import's validator took from `cells`
+        (`complete` checks again only what that left blank)."""
         if not self.partial:
             return staged(self.spec, values)
         changes = {name: json_value(value)
@@ -69,7 +71,7 @@ class Stager:
         document: dict[str, Any] = {"set": changes, "key": json_value(values.get(self.spec.unique_field)),
                                     "keys": {name: json_value(values.get(name)) for name in self.others}}
         if self.complete is not None:
-            problems = self.complete.validate(cells).errors
+            problems = self.complete.validate_taken(cells, values).errors
             document["create"] = None if problems else staged(self.spec, values)
             document["incomplete"] = problems or None
         return document

@@ -152,6 +152,28 @@ class RowValidator:
             return RowOutcome(errors=errors)
         return self.complete(values, cells)
 
+    def validate_taken(self, cells: Sequence[str], taken: dict[str, Any]) -> RowOutcome:
+        """What validate(cells) gives, for a row a partial validator of the same file took as
+        `taken` (UPSERT: could it create a record?). Only the fields `taken` has as None are
+        checked again: a cell partial validation read as a value is read here as the same one
+        (the same parsers), and a blank one (or 0/0/00) may be required, or a yes/no's no.
+        Apostrophes are not counted: the partial validator counted them."""
+        values = dict(self.template)
+        errors: list[dict[str, Any]] = []
+        for name, index, check in self.checks:
+            value = taken[name]
+            if value is None:
+                text = cell_text(cells, index)
+                try:
+                    value = check(text)
+                except FieldProblem as problem:
+                    errors.append(self._field_error(name, str(problem), text, problem.code))
+                    continue
+            values[name] = value
+        if errors:
+            return RowOutcome(errors=errors)
+        return self.complete(values, cells)
+
     def complete(self, values: dict[str, Any], cells: Sequence[str]) -> RowOutcome:
         """The outcome of a row whose every cell was taken (`values`, of each field): the match
         key an update needs, the type's row rules, the row's unique key."""
