@@ -269,7 +269,7 @@ class Processor:
             if row_number > header_row:
                 numbers.append(row_number)
                 batch.append(cells)
-                if active and plan.saw(row_number) == 1:
+                if active and plan.saw(row_number):
                     self.range_runner.prepare()
             if len(batch) >= VALIDATION_BATCH:
                 _add_dates(found, numbers, batch)

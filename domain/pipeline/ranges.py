@@ -19,8 +19,12 @@ from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
 from domain.files.reading import Resume, RowReader, resumable
+from domain.files.sources import size_of
 from domain.files.xlsx import XlsxReader
 from domain.models import ValidationRange
+
+
+SAMPLE_ROWS = 1000  # data rows read before guessing whether a file will need ranges
 
 
 @dataclass
@@ -33,20 +37,27 @@ class RangePlan:
     points: list[Resume] = field(default_factory=list)
     seen: int = 0
     last_row: int = 0
+    foreseen: bool = False  # saw() already said the file looks big enough
 
     @property
     def active(self) -> bool:
         return self.size > 0 and isinstance(self.reader, RowReader) and resumable(self.reader.fmt)
 
-    def saw(self, row_number: int) -> int:
-        """A data row was just read (call only while active); the boundaries noted so far."""
+    def saw(self, row_number: int) -> bool:
+        """A data row was just read (call only while active): True once, as soon as the file
+        looks big enough for ranges (from the bytes its first rows take), so that whoever runs
+        them can get ready while the pass goes on."""
         self.seen += 1
         self.last_row = row_number
         if self.seen % self.size == 0:
             assert isinstance(self.reader, RowReader)
             self.points.append(self.reader.resume_point(row_number))
-            return len(self.points)
-        return 0
+            return self.seen == self.size and not self.foreseen
+        if self.seen == SAMPLE_ROWS and self.size > SAMPLE_ROWS:
+            assert isinstance(self.reader, RowReader)
+            self.foreseen = size_of(self.reader.path) > self.reader.resume_point(row_number).offset * self.size / self.seen
+            return self.foreseen
+        return False
 
     def ranges(self, import_id: uuid.UUID, run: int) -> list[ValidationRange]:
         """The ranges, or none when the file fits in one."""
