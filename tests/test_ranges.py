@@ -48,6 +48,20 @@ def _file(rows: int = 60) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
+class ProgressSeen:
+    """A ProgressPublisher that notes the import's progress each time it is told of a change."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.seen: list[int] = []
+
+    def publish(self, import_id: uuid.UUID) -> None:
+        with self.db.read() as session:
+            record = session.get(Import, import_id)
+            assert record is not None
+            self.seen.append(record.progress)
+
+
 class Domain:
     def __init__(self, tmp_path: Path, **settings: Any) -> None:
         tmp_path.mkdir(parents=True, exist_ok=True)
@@ -55,7 +69,8 @@ class Domain:
         self.db = Database(self.settings.effective_database_url)
         self.db.migrate()
         self.queue = ListQueue()
-        self.queue.worker = Processor(self.db, self.settings, queue=self.queue, publisher=NoProgressPublisher())
+        self.progress = ProgressSeen(self.db)
+        self.queue.worker = Processor(self.db, self.settings, queue=self.queue, publisher=self.progress)
         self.service = ImportService(self.db, self.settings, queue=self.queue, publisher=NoProgressPublisher())
         self.principal: Principal = authenticate(
             self.db, f"Bearer {issue_token(self.db, organisation=f'ranges-{uuid.uuid4().hex[:8]}').token}")
@@ -232,3 +247,20 @@ def test_the_embedded_server_validates_ranges_in_child_processes(tmp_path: Path)
         assert (states[-1]["totalRows"], states[-1]["failedValidationRows"]) == (expected["total"], expected["invalid"])
     finally:
         whole.db.dispose()
+
+
+@pytest.mark.parametrize("rows", [20_000, 30_000])
+def test_progress_never_goes_back_without_a_date_column(tmp_path: Path, rows: int):
+    """The first pass (to find the ranges) counts for a share of the progress even when it
+    decides no date order, in one message (20,000 rows) and in ranges (30,000)."""
+    domain = Domain(tmp_path / "plain", validation_range_rows=25_000)
+    try:
+        data = "first_name,last_name,email\r\n" + "".join(f"F{i},L{i},p{i}@example.com\r\n" for i in range(rows))
+        import_id = domain.upload(data.encode())
+        domain.queue.drain()
+        assert domain.get(import_id).status == "validated"
+        assert domain.progress.seen == sorted(domain.progress.seen) and domain.progress.seen[-1] == 100
+        assert len(set(domain.progress.seen)) > 5
+        assert bool(domain.ranges(import_id)) is (rows > 25_000)
+    finally:
+        domain.db.dispose()

@@ -153,7 +153,7 @@ class Processor:
             return
         done_through = self._last_stored_row(record.id)
         with self._file_problems(record):
-            dates, parts = self._first_pass(record, spec)
+            dates, parts, read = self._first_pass(record, spec)
             self._store_date_notices(record, [notice for decision in dates.values() for notice in decision.notices()],
                                      parts)
             if parts:
@@ -161,7 +161,7 @@ class Processor:
                 return
             orders = {name: decision.order for name, decision in dates.items()}
             rows = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
-            start = DATE_PASS_SHARE if dates else 0  # the date pass was the first part of the work
+            start = DATE_PASS_SHARE if read else 0  # the first pass was the first part of the work
             validator, _ = self._store_all(record, rows.rows(), orders,
                                            first_row=max(record.header_row, done_through) + 1, last_row=None,
                                            progress=lambda: _share(start, CHECK_START, rows.fraction_done()))
@@ -246,10 +246,10 @@ class Processor:
                                                 *_decimal_notices(current, spec)])
 
     def _first_pass(self, record: Import, spec: ImportTypeSpec) -> tuple[dict[str, DateDecision],
-                                                                         list[ValidationRange]]:
+                                                                         list[ValidationRange], bool]:
         """One pass over the file's data rows, when there is something to learn from it: the
-        order of each mapped date field's column (field name -> decision), and the ranges a
-        big file is validated in (none when it fits in one)."""
+        order of each mapped date field's column (field name -> decision), the ranges a big
+        file is validated in (none when it fits in one), and whether the file was read."""
         columns = {index: name for index, name in column_indexes(record.mapping).items()
                    if spec.field(name).kind is FieldKind.DATE}
         source = reader(open_upload(self.db, self.settings, record), stored_format(record), self.settings.file_limits)
@@ -257,7 +257,7 @@ class Processor:
             source.count_bytes = True
         plan = ranges.RangePlan(source, max(0, self.settings.validation_range_rows), first_row=record.header_row + 1)
         if not columns and not plan.active:
-            return {}, []
+            return {}, [], False
         with self.db.read() as session:
             default = default_date_order(session, record.organisation_id)
         chosen = ReadOptions.from_json(record.options).date_order
@@ -277,7 +277,7 @@ class Processor:
                 self._report_progress(record, _share(0, DATE_PASS_SHARE, source.fraction_done()))
         _add_dates(found, numbers, batch)
         decisions = {columns[index]: dates.decide(chosen=chosen, default=default) for index, dates in found.items()}
-        return decisions, plan.ranges(record.id, record.validation_run)
+        return decisions, plan.ranges(record.id, record.validation_run), True
 
     def _report_progress(self, record: Import, progress: int) -> None:
         """Progress of work that stores nothing yet (never backwards, as after a resume)."""
