@@ -440,8 +440,9 @@ class UploadChunk(SQLModel, table=True):
 
 class ValidationRange(SQLModel, table=True):
     """A part of a big CSV file that one message validates (domain/pipeline/ranges.py), so
-    several workers share the file: its data rows `first_row`..`last_row` (None: to the end),
-    read from byte `offset` with numbering after `row_before`; `done` once all its rows are
+    several workers share the file: its data rows `first_row`..`last_row` (the last range
+    ends at the file's last row, as the first pass read it), read from byte `offset` with
+    numbering after `row_before`; `done` once all its rows are
     stored, with the leading apostrophes it took off (column index -> cells) for the notice."""
 
     __tablename__ = "validation_ranges"
