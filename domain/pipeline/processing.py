@@ -113,12 +113,10 @@ class Processor:
     def validate_range(self, import_id: uuid.UUID, run: int, first_row: int) -> None:
         """Validate one range of a big file's rows (domain/pipeline/ranges.py); the range that
         finds every range done finishes the validation."""
-        with self.db.read() as session:
-            record = session.get(Import, import_id)
-            part = session.get(ValidationRange, (import_id, run, first_row))
-        if (record is None or part is None or record.status != ImportStatus.VALIDATING.value
-                or record.validation_run != run):
+        found = self._range_in_run(import_id, run, first_row)
+        if found is None:
             return
+        record, part = found
         try:
             last = True if part.done else self.range_runner(import_id, run, first_row)
             if last and (not part.done or self._all_ranges_done(record)):
@@ -132,16 +130,24 @@ class Processor:
         """Validate and store a range's rows not stored yet; whether it was the last range
         (the caller then finishes the validation). What `range_runner` runs, here or in a
         process of its own."""
+        found = self._range_in_run(import_id, run, first_row)
+        if found is None or found[1].done:
+            return False
+        try:
+            return self._validate_range(*found)
+        except StaleWork:
+            return False
+
+    def _range_in_run(self, import_id: uuid.UUID, run: int,
+                      first_row: int) -> tuple[Import, ValidationRange] | None:
+        """The import and its range, while the import validates that run; else None."""
         with self.db.read() as session:
             record = session.get(Import, import_id)
             part = session.get(ValidationRange, (import_id, run, first_row))
-        if (record is None or part is None or part.done or record.status != ImportStatus.VALIDATING.value
+        if (record is None or part is None or record.status != ImportStatus.VALIDATING.value
                 or record.validation_run != run):
-            return False
-        try:
-            return self._validate_range(record, part)
-        except StaleWork:
-            return False
+            return None
+        return record, part
 
     def _validate_rows(self, record: Import) -> None:
         spec = get_type(record.type)
@@ -165,8 +171,7 @@ class Processor:
             validator, _ = self._store_all(record, rows.rows(), orders,
                                            first_row=max(record.header_row, done_through) + 1, last_row=None,
                                            progress=lambda: _share(start, CHECK_START, rows.fraction_done()))
-            self._finish_validation(record, spec, [*apostrophe_notices(record.headers, validator.apostrophes),
-                                                   *_decimal_notices(record, spec)])
+            self._finish_validation(record, spec, _value_notices(record, spec, validator.apostrophes))
 
     def _validate_range(self, record: Import, part: ValidationRange) -> bool:
         """Store the range's rows (after those a delivery before stored); whether it was the last range."""
@@ -242,8 +247,7 @@ class Processor:
         if current is None or current.status != ImportStatus.VALIDATING.value:
             return
         spec = get_type(current.type)
-        self._finish_validation(current, spec, [*apostrophe_notices(current.headers, apostrophes),
-                                                *_decimal_notices(current, spec)])
+        self._finish_validation(current, spec, _value_notices(current, spec, apostrophes))
 
     def _first_pass(self, record: Import, spec: ImportTypeSpec) -> tuple[dict[str, DateDecision],
                                                                          list[ValidationRange], bool]:
@@ -510,6 +514,11 @@ def _add_dates(found: dict[int, ColumnDates], numbers: list[int], rows: list[lis
     for index, dates in found.items():
         texts, _ = trimmed([cells[index] if index < len(cells) else "" for cells in rows])
         dates.add_all(zip(numbers, texts, strict=True))
+
+
+def _value_notices(record: Import, spec: ImportTypeSpec, apostrophes: Counter[int]) -> list[Notice]:
+    """The notices of what validation decided about the rows' values (apostrophes counted over the file)."""
+    return [*apostrophe_notices(record.headers, apostrophes), *_decimal_notices(record, spec)]
 
 
 def _decimal_notices(record: Import, spec: ImportTypeSpec) -> list[Notice]:

@@ -95,7 +95,7 @@ def keep_count(conn: Connection, part: ValidationRange, apostrophes: Counter[int
     """With a batch of the range's rows: the apostrophes counted so far (since the range's
     reading began, over what an earlier delivery counted), and, with `done`, the range done.
     Whether every range of the run is done (call with the import's row locked)."""
-    counted = Counter({int(index): count for index, count in (part.apostrophes or {}).items()}) + apostrophes
+    counted = _apostrophes(part) + apostrophes
     conn.execute(update(ValidationRange)
                  .where(col(ValidationRange.import_id) == part.import_id, col(ValidationRange.run) == part.run,
                         col(ValidationRange.first_row) == part.first_row)
@@ -121,5 +121,10 @@ def apostrophes_of(session: Session, import_id: uuid.UUID, run: int) -> Counter[
     """The leading apostrophes every range took off, per column index."""
     total: Counter[int] = Counter()
     for part in planned(session, import_id, run):
-        total.update({int(index): count for index, count in (part.apostrophes or {}).items()})
+        total.update(_apostrophes(part))
     return total
+
+
+def _apostrophes(part: ValidationRange) -> Counter[int]:
+    """What the range counted (stored with the column indexes as JSON's text keys)."""
+    return Counter({int(index): count for index, count in (part.apostrophes or {}).items()})
